@@ -1,0 +1,220 @@
+from http import HTTPStatus
+from typing import Any, cast
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.hyper_precise_location_result import HyperPreciseLocationResult
+from ...types import UNSET, Response
+
+
+def _get_kwargs(
+    *,
+    account_number: str,
+    service: str,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["accountNumber"] = account_number
+
+    params["service"] = service
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/callbacks",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | HyperPreciseLocationResult | None:
+    if response.status_code == 200:
+        response_200 = cast(Any, None)
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 500:
+        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | HyperPreciseLocationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    account_number: str,
+    service: str,
+) -> Response[Any | HyperPreciseLocationResult]:
+    """Remove a callback listener.
+
+     Stops ThingSpace from sending callback messages for the specified account and listener
+    name. Removing a name that is not registered is refused with 404 `INVALID_PARAMETER`.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        service (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | HyperPreciseLocationResult]
+    """
+
+    kwargs = _get_kwargs(
+        account_number=account_number,
+        service=service,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    account_number: str,
+    service: str,
+) -> Any | HyperPreciseLocationResult | None:
+    """Remove a callback listener.
+
+     Stops ThingSpace from sending callback messages for the specified account and listener
+    name. Removing a name that is not registered is refused with 404 `INVALID_PARAMETER`.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        service (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | HyperPreciseLocationResult
+    """
+
+    return sync_detailed(
+        client=client,
+        account_number=account_number,
+        service=service,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    account_number: str,
+    service: str,
+) -> Response[Any | HyperPreciseLocationResult]:
+    """Remove a callback listener.
+
+     Stops ThingSpace from sending callback messages for the specified account and listener
+    name. Removing a name that is not registered is refused with 404 `INVALID_PARAMETER`.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        service (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | HyperPreciseLocationResult]
+    """
+
+    kwargs = _get_kwargs(
+        account_number=account_number,
+        service=service,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    account_number: str,
+    service: str,
+) -> Any | HyperPreciseLocationResult | None:
+    """Remove a callback listener.
+
+     Stops ThingSpace from sending callback messages for the specified account and listener
+    name. Removing a name that is not registered is refused with 404 `INVALID_PARAMETER`.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        service (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | HyperPreciseLocationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            account_number=account_number,
+            service=service,
+        )
+    ).parsed

@@ -1,0 +1,400 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.aggregate_session_report_request import AggregateSessionReportRequest
+from ...models.aggregated_report_callback_result import AggregatedReportCallbackResult
+from ...models.hyper_precise_location_result import HyperPreciseLocationResult
+from ...models.no_session_flag import NoSessionFlag
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: AggregateSessionReportRequest,
+    x_portal_initiated: bool,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["X-Portal-Initiated"] = "true" if x_portal_initiated else "false"
+
+    headers["accountNumber"] = account_number
+
+    headers["imei"] = imei
+
+    if not isinstance(start_date, Unset):
+        headers["startDate"] = start_date
+
+    if not isinstance(end_date, Unset):
+        headers["endDate"] = end_date
+
+    if not isinstance(device_group, Unset):
+        headers["deviceGroup"] = device_group
+
+    if not isinstance(data_plan, Unset):
+        headers["dataPlan"] = data_plan
+
+    if not isinstance(no_session_flag, Unset):
+        headers["noSessionFlag"] = str(no_session_flag)
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/report/async/aggregate",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    if response.status_code == 200:
+        response_200 = AggregatedReportCallbackResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 500:
+        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    x_portal_initiated: bool,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
+    date range.
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive an asynchronous callback for the specified list of devices (Max 10000) and
+    date range (Max 180 days).
+
+    The answer comes at once, `{txid, status: "QUEUED"}`; the report is computed in the
+    background and delivered to every callback listener registered for the account
+    (`POST /callbacks`): one message per device, each an `AggregateReportCallbackMessage`
+    with the request's `txid` and that one device in `usage` or in `errors`. Delivery is
+    at-least-once: a listener that fails or times out is retried with backoff, and a message
+    that still cannot be delivered is kept as undelivered, never silently dropped. The
+    `X-Portal-Initiated` header is recorded with the job and sent back on every message.
+
+    Rules the schema cannot state: the same as the synchronous aggregate, with a limit of
+    10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
+    409 `INVALID_PARAMETER` "No callback listener registered".
+
+    Args:
+        x_portal_initiated (bool):
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_portal_initiated=x_portal_initiated,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        device_group=device_group,
+        data_plan=data_plan,
+        no_session_flag=no_session_flag,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    x_portal_initiated: bool,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
+    date range.
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive an asynchronous callback for the specified list of devices (Max 10000) and
+    date range (Max 180 days).
+
+    The answer comes at once, `{txid, status: "QUEUED"}`; the report is computed in the
+    background and delivered to every callback listener registered for the account
+    (`POST /callbacks`): one message per device, each an `AggregateReportCallbackMessage`
+    with the request's `txid` and that one device in `usage` or in `errors`. Delivery is
+    at-least-once: a listener that fails or times out is retried with backoff, and a message
+    that still cannot be delivered is kept as undelivered, never silently dropped. The
+    `X-Portal-Initiated` header is recorded with the job and sent back on every message.
+
+    Rules the schema cannot state: the same as the synchronous aggregate, with a limit of
+    10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
+    409 `INVALID_PARAMETER` "No callback listener registered".
+
+    Args:
+        x_portal_initiated (bool):
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AggregatedReportCallbackResult | HyperPreciseLocationResult
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        x_portal_initiated=x_portal_initiated,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        device_group=device_group,
+        data_plan=data_plan,
+        no_session_flag=no_session_flag,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    x_portal_initiated: bool,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
+    date range.
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive an asynchronous callback for the specified list of devices (Max 10000) and
+    date range (Max 180 days).
+
+    The answer comes at once, `{txid, status: "QUEUED"}`; the report is computed in the
+    background and delivered to every callback listener registered for the account
+    (`POST /callbacks`): one message per device, each an `AggregateReportCallbackMessage`
+    with the request's `txid` and that one device in `usage` or in `errors`. Delivery is
+    at-least-once: a listener that fails or times out is retried with backoff, and a message
+    that still cannot be delivered is kept as undelivered, never silently dropped. The
+    `X-Portal-Initiated` header is recorded with the job and sent back on every message.
+
+    Rules the schema cannot state: the same as the synchronous aggregate, with a limit of
+    10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
+    409 `INVALID_PARAMETER` "No callback listener registered".
+
+    Args:
+        x_portal_initiated (bool):
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_portal_initiated=x_portal_initiated,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        device_group=device_group,
+        data_plan=data_plan,
+        no_session_flag=no_session_flag,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    x_portal_initiated: bool,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
+    date range.
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive an asynchronous callback for the specified list of devices (Max 10000) and
+    date range (Max 180 days).
+
+    The answer comes at once, `{txid, status: "QUEUED"}`; the report is computed in the
+    background and delivered to every callback listener registered for the account
+    (`POST /callbacks`): one message per device, each an `AggregateReportCallbackMessage`
+    with the request's `txid` and that one device in `usage` or in `errors`. Delivery is
+    at-least-once: a listener that fails or times out is retried with backoff, and a message
+    that still cannot be delivered is kept as undelivered, never silently dropped. The
+    `X-Portal-Initiated` header is recorded with the job and sent back on every message.
+
+    Rules the schema cannot state: the same as the synchronous aggregate, with a limit of
+    10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
+    409 `INVALID_PARAMETER` "No callback listener registered".
+
+    Args:
+        x_portal_initiated (bool):
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AggregatedReportCallbackResult | HyperPreciseLocationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            x_portal_initiated=x_portal_initiated,
+            account_number=account_number,
+            imei=imei,
+            start_date=start_date,
+            end_date=end_date,
+            device_group=device_group,
+            data_plan=data_plan,
+            no_session_flag=no_session_flag,
+        )
+    ).parsed

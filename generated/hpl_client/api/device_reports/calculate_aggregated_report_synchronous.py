@@ -1,0 +1,393 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.aggregate_session_report import AggregateSessionReport
+from ...models.aggregate_session_report_request import AggregateSessionReportRequest
+from ...models.hyper_precise_location_result import HyperPreciseLocationResult
+from ...models.no_session_flag import NoSessionFlag
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: AggregateSessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["accountNumber"] = account_number
+
+    headers["imei"] = imei
+
+    if not isinstance(start_date, Unset):
+        headers["startDate"] = start_date
+
+    if not isinstance(end_date, Unset):
+        headers["endDate"] = end_date
+
+    if not isinstance(device_group, Unset):
+        headers["deviceGroup"] = device_group
+
+    if not isinstance(data_plan, Unset):
+        headers["dataPlan"] = data_plan
+
+    if not isinstance(no_session_flag, Unset):
+        headers["noSessionFlag"] = str(no_session_flag)
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/report/aggregate",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    if response.status_code == 200:
+        response_200 = AggregateSessionReport.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 500:
+        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    """An aggregated sessions and usage report for a user specified selection of devices and date range
+    (synchronous).
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive synchronous response for specified list of devices (Max 10) and date range
+    (Max 180 days).
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name; the `imei`
+      header carries the number of IMEIs in the body's list (`0` = all devices);
+    * more than 10 devices, counting an empty `imei` list as every device of the account that
+      the other filters select;
+    * `startDate` after `endDate`, or a range longer than 180 days.
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
+    keeps only devices without sessions in the range. A requested device that the account
+    does not own, or whose state refuses reports, is listed in `errors`, not in the status
+    code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
+    and byte sum of that device's sessions report over the same range.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AggregateSessionReport | HyperPreciseLocationResult]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        device_group=device_group,
+        data_plan=data_plan,
+        no_session_flag=no_session_flag,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    """An aggregated sessions and usage report for a user specified selection of devices and date range
+    (synchronous).
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive synchronous response for specified list of devices (Max 10) and date range
+    (Max 180 days).
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name; the `imei`
+      header carries the number of IMEIs in the body's list (`0` = all devices);
+    * more than 10 devices, counting an empty `imei` list as every device of the account that
+      the other filters select;
+    * `startDate` after `endDate`, or a range longer than 180 days.
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
+    keeps only devices without sessions in the range. A requested device that the account
+    does not own, or whose state refuses reports, is listed in `errors`, not in the status
+    code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
+    and byte sum of that device's sessions report over the same range.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AggregateSessionReport | HyperPreciseLocationResult
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        device_group=device_group,
+        data_plan=data_plan,
+        no_session_flag=no_session_flag,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    """An aggregated sessions and usage report for a user specified selection of devices and date range
+    (synchronous).
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive synchronous response for specified list of devices (Max 10) and date range
+    (Max 180 days).
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name; the `imei`
+      header carries the number of IMEIs in the body's list (`0` = all devices);
+    * more than 10 devices, counting an empty `imei` list as every device of the account that
+      the other filters select;
+    * `startDate` after `endDate`, or a range longer than 180 days.
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
+    keeps only devices without sessions in the range. A requested device that the account
+    does not own, or whose state refuses reports, is listed in `errors`, not in the status
+    code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
+    and byte sum of that device's sessions report over the same range.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AggregateSessionReport | HyperPreciseLocationResult]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        device_group=device_group,
+        data_plan=data_plan,
+        no_session_flag=no_session_flag,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AggregateSessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    device_group: str | Unset = UNSET,
+    data_plan: str | Unset = UNSET,
+    no_session_flag: NoSessionFlag | Unset = UNSET,
+) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    """An aggregated sessions and usage report for a user specified selection of devices and date range
+    (synchronous).
+
+     Calculate aggregated report per day with number of sessions and usage information. User
+    will receive synchronous response for specified list of devices (Max 10) and date range
+    (Max 180 days).
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name; the `imei`
+      header carries the number of IMEIs in the body's list (`0` = all devices);
+    * more than 10 devices, counting an empty `imei` list as every device of the account that
+      the other filters select;
+    * `startDate` after `endDate`, or a range longer than 180 days.
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
+    keeps only devices without sessions in the range. A requested device that the account
+    does not own, or whose state refuses reports, is listed in `errors`, not in the status
+    code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
+    and byte sum of that device's sessions report over the same range.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str):
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        device_group (str | Unset): A device group or data plan name.
+        data_plan (str | Unset): A device group or data plan name.
+        no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
+            devices with no sessions.
+        body (AggregateSessionReportRequest): Request for getting an aggregated session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AggregateSessionReport | HyperPreciseLocationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            account_number=account_number,
+            imei=imei,
+            start_date=start_date,
+            end_date=end_date,
+            device_group=device_group,
+            data_plan=data_plan,
+            no_session_flag=no_session_flag,
+        )
+    ).parsed

@@ -1,0 +1,356 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.hyper_precise_location_result import HyperPreciseLocationResult
+from ...models.session_report import SessionReport
+from ...models.session_report_request import SessionReportRequest
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: SessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    duration_low: int | Unset = UNSET,
+    duration_high: int | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["accountNumber"] = account_number
+
+    headers["imei"] = imei
+
+    if not isinstance(start_date, Unset):
+        headers["startDate"] = start_date
+
+    if not isinstance(end_date, Unset):
+        headers["endDate"] = end_date
+
+    if not isinstance(duration_low, Unset):
+        headers["durationLow"] = str(duration_low)
+
+    if not isinstance(duration_high, Unset):
+        headers["durationHigh"] = str(duration_high)
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/report/sessions",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> HyperPreciseLocationResult | SessionReport | None:
+    if response.status_code == 200:
+        response_200 = SessionReport.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 500:
+        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[HyperPreciseLocationResult | SessionReport]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    duration_low: int | Unset = UNSET,
+    duration_high: int | Unset = UNSET,
+) -> Response[HyperPreciseLocationResult | SessionReport]:
+    """A daily usage report for a single device for a specified date range (up to 180 days).
+
+     Detailed report of session duration and number of bytes transferred per day for an
+    individual device.
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name;
+    * `startDate` must not be after `endDate`, and the range must not exceed 180 days;
+    * `durationLow` must not exceed `durationHigh`;
+    * an IMEI that the account does not own is refused with 400 "Device Not Found".
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    The report holds the sessions that start inside the range and whose duration, in
+    seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
+    inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str): International Mobile Equipment Identifier, 15 digits. Example:
+            709312034493372.
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        duration_low (int | Unset):
+        duration_high (int | Unset):
+        body (SessionReportRequest): Request for obtaining a session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[HyperPreciseLocationResult | SessionReport]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        duration_low=duration_low,
+        duration_high=duration_high,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    duration_low: int | Unset = UNSET,
+    duration_high: int | Unset = UNSET,
+) -> HyperPreciseLocationResult | SessionReport | None:
+    """A daily usage report for a single device for a specified date range (up to 180 days).
+
+     Detailed report of session duration and number of bytes transferred per day for an
+    individual device.
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name;
+    * `startDate` must not be after `endDate`, and the range must not exceed 180 days;
+    * `durationLow` must not exceed `durationHigh`;
+    * an IMEI that the account does not own is refused with 400 "Device Not Found".
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    The report holds the sessions that start inside the range and whose duration, in
+    seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
+    inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str): International Mobile Equipment Identifier, 15 digits. Example:
+            709312034493372.
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        duration_low (int | Unset):
+        duration_high (int | Unset):
+        body (SessionReportRequest): Request for obtaining a session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        HyperPreciseLocationResult | SessionReport
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        duration_low=duration_low,
+        duration_high=duration_high,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    duration_low: int | Unset = UNSET,
+    duration_high: int | Unset = UNSET,
+) -> Response[HyperPreciseLocationResult | SessionReport]:
+    """A daily usage report for a single device for a specified date range (up to 180 days).
+
+     Detailed report of session duration and number of bytes transferred per day for an
+    individual device.
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name;
+    * `startDate` must not be after `endDate`, and the range must not exceed 180 days;
+    * `durationLow` must not exceed `durationHigh`;
+    * an IMEI that the account does not own is refused with 400 "Device Not Found".
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    The report holds the sessions that start inside the range and whose duration, in
+    seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
+    inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str): International Mobile Equipment Identifier, 15 digits. Example:
+            709312034493372.
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        duration_low (int | Unset):
+        duration_high (int | Unset):
+        body (SessionReportRequest): Request for obtaining a session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[HyperPreciseLocationResult | SessionReport]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        account_number=account_number,
+        imei=imei,
+        start_date=start_date,
+        end_date=end_date,
+        duration_low=duration_low,
+        duration_high=duration_high,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SessionReportRequest,
+    account_number: str,
+    imei: str,
+    start_date: str | Unset = UNSET,
+    end_date: str | Unset = UNSET,
+    duration_low: int | Unset = UNSET,
+    duration_high: int | Unset = UNSET,
+) -> HyperPreciseLocationResult | SessionReport | None:
+    """A daily usage report for a single device for a specified date range (up to 180 days).
+
+     Detailed report of session duration and number of bytes transferred per day for an
+    individual device.
+
+    Rules the schema cannot state (each refused with 400 `INVALID_PARAMETER`):
+    * every header that is present must equal the body field of the same name;
+    * `startDate` must not be after `endDate`, and the range must not exceed 180 days;
+    * `durationLow` must not exceed `durationHigh`;
+    * an IMEI that the account does not own is refused with 400 "Device Not Found".
+
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
+    The report holds the sessions that start inside the range and whose duration, in
+    seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
+    inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
+
+    Args:
+        account_number (str): The unique identifier for the account, 10 digits, a dash and 5
+            digits, with leading zeroes. Example: 0844021539-00001.
+        imei (str): International Mobile Equipment Identifier, 15 digits. Example:
+            709312034493372.
+        start_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        end_date (str | Unset): An RFC 3339 date-time, as in the body (headers cannot carry
+            `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
+        duration_low (int | Unset):
+        duration_high (int | Unset):
+        body (SessionReportRequest): Request for obtaining a session report.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        HyperPreciseLocationResult | SessionReport
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            account_number=account_number,
+            imei=imei,
+            start_date=start_date,
+            end_date=end_date,
+            duration_low=duration_low,
+            duration_high=duration_high,
+        )
+    ).parsed
