@@ -1,0 +1,211 @@
+"""Asynchronous reports end to end: listener management, the receiver (an ASGI app), the built-in
+listener, and waiting for every device's message with typed results."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+import hpl
+from hpl.progress import ProgressBar, render
+from hpl_client.models import AggregateReportCallbackMessage, AggregateUsageItem
+from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_OWNED, Sandbox
+from tests.serving import serve
+
+TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
+
+
+def usage_message(imei: str, txid: str = TXID, sessions: int = 1) -> dict[str, object]:
+    return {"txid": txid, "usage": [{"imei": imei, "numberOfSessions": sessions, "bytesTransferred": 10}]}
+
+
+async def post(receiver: hpl.CallbackReceiver, body: object, method: str = "POST") -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver), base_url="http://listener") as http:
+        return await http.request(method, "/hpl/callbacks", json=body)
+
+
+def test_listeners_can_be_added_listed_and_removed(client: hpl.Client) -> None:
+    registered = client.register_callback(account_number=ACCOUNT, name="reports", url="https://example.com/hook")
+    assert (registered.account_name, registered.name) == (ACCOUNT, "reports")
+    listed = client.list_callbacks(account_number=ACCOUNT)
+    assert [(item.name, item.url) for item in listed] == [("reports", "https://example.com/hook")]
+    client.deregister_callback(account_number=ACCOUNT, name="reports")
+    assert client.list_callbacks(account_number=ACCOUNT) == []
+
+
+def test_removing_a_listener_that_is_not_registered_raises_not_found(client: hpl.Client) -> None:
+    with pytest.raises(hpl.NotFoundError):
+        client.deregister_callback(account_number=ACCOUNT, name="never-registered")
+
+
+def test_an_async_report_without_a_listener_raises_conflict(client: hpl.Client) -> None:
+    with pytest.raises(hpl.ConflictError, match="listener"):
+        client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE])
+
+
+def test_the_receiver_stores_a_message_and_answers_200() -> None:
+    receiver = hpl.CallbackReceiver()
+    response = asyncio.run(post(receiver, usage_message(DEVICE)))
+    assert response.status_code == 200
+    [message] = receiver.messages(TXID)
+    assert isinstance(message, AggregateReportCallbackMessage)
+    assert message.usage and isinstance(message.usage[0], AggregateUsageItem)
+
+
+def test_the_receiver_keeps_a_redelivered_message_once() -> None:
+    receiver = hpl.CallbackReceiver()
+    asyncio.run(post(receiver, usage_message(DEVICE, sessions=1)))
+    asyncio.run(post(receiver, usage_message(DEVICE, sessions=1)))
+    assert len(receiver.messages(TXID)) == 1
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"usage": []}, {"txid": 5}, {"txid": TXID, "usage": "x"}])
+def test_the_receiver_refuses_a_body_that_is_not_a_callback_message(body: object) -> None:
+    receiver = hpl.CallbackReceiver()
+    response = asyncio.run(post(receiver, body))
+    assert response.status_code == 400
+    assert receiver.rejected == 1
+
+
+def test_the_receiver_refuses_invalid_json() -> None:
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=hpl.CallbackReceiver())
+        async with httpx.AsyncClient(transport=transport, base_url="http://listener") as http:
+            return await http.post("/", content=b"{not json")
+
+    assert asyncio.run(send()).status_code == 400
+
+
+def test_the_receiver_answers_405_to_a_get() -> None:
+    assert asyncio.run(post(hpl.CallbackReceiver(), None, method="GET")).status_code == 405
+
+
+def test_the_receiver_refuses_a_body_over_its_limit() -> None:
+    receiver = hpl.CallbackReceiver(max_body_bytes=100)
+    response = asyncio.run(post(receiver, {"txid": TXID, "pad": "x" * 200}))
+    assert response.status_code == 413
+
+
+def test_the_receiver_can_be_mounted_in_a_starlette_app() -> None:
+    receiver = hpl.CallbackReceiver()
+    app = Starlette(routes=[Mount("/hooks/hpl", app=receiver)])
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as http:
+            return await http.post("/hooks/hpl/", json=usage_message(DEVICE))
+
+    assert asyncio.run(send()).status_code == 200
+    assert receiver.wait_for(TXID, [DEVICE], timeout=1).complete
+
+
+def test_wait_for_times_out_with_what_arrived() -> None:
+    receiver = hpl.CallbackReceiver()
+    asyncio.run(post(receiver, usage_message(DEVICE)))
+    with pytest.raises(hpl.CallbackTimeoutError) as raised:
+        receiver.wait_for(TXID, [DEVICE, INACTIVE], timeout=0.2)
+    result = raised.value.result
+    assert isinstance(result, hpl.AsyncReportResult)
+    assert result.missing == [INACTIVE] and not result.complete
+    assert "1 of 2 devices" in str(raised.value)
+
+
+def test_wait_for_an_unknown_count_ends_once_messages_stop() -> None:
+    receiver = hpl.CallbackReceiver()
+    asyncio.run(post(receiver, usage_message(DEVICE)))
+    started = time.monotonic()
+    result = receiver.wait_for(TXID, None, timeout=5, settle=0.2)
+    assert result.complete and len(result.messages) == 1
+    assert time.monotonic() - started < 2
+
+
+def test_wait_for_reports_progress() -> None:
+    receiver = hpl.CallbackReceiver()
+    asyncio.run(post(receiver, usage_message(DEVICE)))
+    seen: list[tuple[int, int | None]] = []
+    receiver.wait_for(TXID, 1, timeout=1, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (1, 1)
+
+
+def test_an_async_report_is_collected_by_the_built_in_listener(client: hpl.Client) -> None:
+    imeis = [DEVICE, INACTIVE, NOT_OWNED]
+    with hpl.CallbackListener("127.0.0.1", 0) as listener:
+        client.register_callback(account_number=ACCOUNT, name="test", url=listener.url)
+        result = hpl.run_async_report(client, listener, account_number=ACCOUNT, imeis=imeis, timeout=30)
+    assert result.complete
+    report = result.report()
+    assert report.txid == result.txid
+    assert {u.imei for u in report.usage} == {DEVICE}
+    assert {e.imei: e.error_response.http_status_code for e in report.errors} == {
+        INACTIVE: "404 NOT_FOUND",
+        NOT_OWNED: "400 BAD_REQUEST",
+    }
+    synchronous = client.aggregate(account_number=ACCOUNT, imeis=[DEVICE])
+    assert [u.to_dict() for u in report.usage] == [u.to_dict() for u in synchronous.usage]
+
+
+def test_the_async_client_and_a_mounted_receiver_collect_a_report(sandbox: Sandbox) -> None:
+    receiver = hpl.CallbackReceiver()
+    imeis = sandbox.devices()[:5]
+
+    async def run(origin: str) -> hpl.AsyncReportResult:
+        async with hpl.AsyncClient(sandbox=sandbox.origin) as client:
+            await client.register_callback(account_number=ACCOUNT, name="mounted", url=origin + "/hooks/")
+            started = await client.start_async_aggregate(account_number=ACCOUNT, imeis=imeis)
+            return await receiver.wait_for_async(started.txid, imeis, timeout=30)
+
+    app = Starlette(routes=[Mount("/hooks", app=receiver)])
+    with serve(app) as origin:
+        result = asyncio.run(run(origin))
+    assert result.complete and len(result.messages) == 5
+
+
+@pytest.mark.slow
+def test_a_10000_device_async_report_is_collected_by_the_receiver(sandbox: Sandbox) -> None:
+    sandbox.seed(devices=10_000, days=7)
+    imeis = sandbox.devices()
+    assert len(imeis) >= 10_000
+    imeis = imeis[:10_000]
+    progress: list[int] = []
+    try:
+        with hpl.Client(sandbox=sandbox.origin) as client, hpl.CallbackListener() as listener:
+            client.register_callback(account_number=ACCOUNT, name="bulk", url=listener.url)
+            result = hpl.run_async_report(
+                client,
+                listener,
+                account_number=ACCOUNT,
+                imeis=imeis,
+                timeout=120,
+                on_progress=lambda done, total: progress.append(done),
+            )
+    finally:
+        sandbox.reset()
+    assert result.complete and len(result.messages) == 10_000
+    report = result.report()
+    assert len(report.usage) + len(report.errors) == 10_000
+    assert progress[-1] == 10_000
+
+
+def test_the_progress_bar_draws_on_a_terminal_only() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        bar = ProgressBar("callbacks", stream=stream)
+        bar.update(5, 10)
+        bar.update(10, 10)
+        bar.close()
+    assert pipe.getvalue() == ""
+    assert terminal.getvalue().endswith("\r" + render("callbacks", 10, 10) + "\n")
+
+
+def test_the_progress_bar_fills_in_proportion() -> None:
+    assert "[" + "#" * 15 + "." * 15 + "]" in render("x", 5, 10)
+    assert render("x", 7, None) == "x 7 received"
