@@ -13,7 +13,7 @@ from hpl_sandbox.app import create_app
 from tests.serving import serve
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCK = re.compile(r"^```python name=(?P<name>[\w-]+)\n(?P<code>.*?)^```$", re.DOTALL | re.MULTILINE)
+BLOCK = re.compile(r"^```python name=(?P<name>generated-[\w-]+)\n(?P<code>.*?)^```$", re.DOTALL | re.MULTILINE)
 SANDBOX_URL = "http://127.0.0.1:8080"
 
 

@@ -1,7 +1,6 @@
 """The documented examples of `hpl` and the `hpl` command run, in order, against the sandbox.
 
-They live in README.md once merged there, and in docs/client-examples.md until then: blocks tagged
-```python name=client-...``` and ```sh name=cli-...```.
+They live in README.md, as blocks tagged ```python name=client-...``` and ```sh name=cli-...```.
 """
 
 from __future__ import annotations
@@ -23,12 +22,10 @@ BLOCK = re.compile(r"^```(?P<lang>python|sh) name=(?P<name>(client|cli)-[\w-]+)\
 
 
 def example_blocks() -> tuple[Path, list[tuple[str, str, str]]]:
-    for path in (ROOT / "README.md", ROOT / "docs" / "client-examples.md"):
-        if path.is_file():
-            blocks = [(m["lang"], m["name"], m["code"]) for m in BLOCK.finditer(path.read_text(encoding="utf-8"))]
-            if blocks:
-                return path, blocks
-    raise AssertionError("no client examples in README.md or docs/client-examples.md")
+    path = ROOT / "README.md"
+    blocks = [(m["lang"], m["name"], m["code"]) for m in BLOCK.finditer(path.read_text(encoding="utf-8"))]
+    assert blocks, "no client examples in README.md"
+    return path, blocks
 
 
 def test_there_is_an_example_of_each_part_of_the_client() -> None:
