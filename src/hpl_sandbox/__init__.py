@@ -1,0 +1,1 @@
+"""The reference sandbox of the HPL Device Reports API: `hpl_sandbox.app.create_app`, `hpl-sandbox`."""

@@ -1,0 +1,3 @@
+from hpl_sandbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""The `hpl-sandbox` command: `serve` runs the sandbox, `seed` fills a database file."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+
+from hpl_sandbox.config import SandboxConfig
+
+# Headers up to this size reach the app, which answers an oversized one with the JSON error body
+# instead of the server's plain-text refusal.
+H11_MAX_INCOMPLETE_EVENT = 1024 * 1024
+
+
+def _banner(config: SandboxConfig, host: str, port: int) -> str:
+    lines = [
+        f"hpl-sandbox on http://{host}:{port}  (database: {config.db}; compatibility mode: {config.compat_mode})",
+        f"  HPL API:        http://{host}:{port}/api/hyper-precise/v1",
+        f"  OAuth2 token:   POST http://{host}:{port}/api/ts/v1/oauth2/token",
+        f"  M2M login:      POST http://{host}:{port}/api/m2m/v1/session/login",
+        f"  control plane:  http://{host}:{port}/_sandbox/",
+        "  development credentials:",
+    ]
+    for c in config.credentials:
+        lines.append(
+            f"    account {c.account}: client {c.client_id} / {c.client_secret}, user {c.username} / {c.password}"
+        )
+    return "\n".join(lines)
+
+
+def serve_config(args: argparse.Namespace) -> SandboxConfig:
+    return SandboxConfig(
+        db=args.db,
+        compat_mode=args.compat,
+        token_ttl=args.token_ttl,
+        session_idle_timeout=args.session_idle_timeout,
+        callback_timeout=args.callback_timeout,
+        callback_max_attempts=args.callback_max_attempts,
+        callback_backoff=args.callback_backoff,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hpl_sandbox.app import create_app
+
+    config = serve_config(args)
+    app = create_app(config)
+    print(_banner(config, args.host, args.port), flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        h11_max_incomplete_event_size=H11_MAX_INCOMPLETE_EVENT,
+    )
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from hpl_sandbox.clock import Clock
+    from hpl_sandbox.store import Store
+
+    store = Store(args.db)
+    began = time.perf_counter()
+    sessions = store.seed(Clock().now_ms(), args.devices, args.days, args.seed)
+    store.close()
+    elapsed = time.perf_counter() - began
+    print(f"seeded {args.db}: {args.devices} devices, {args.days} days, {sessions} sessions in {elapsed:.1f} s")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="hpl-sandbox", description="The HPL Device Reports reference sandbox.")
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the sandbox server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--db", default="sandbox.db", help="SQLite file, or :memory:")
+    serve.add_argument("--compat", action="store_true", help="accept report calls without the report headers (D2)")
+    serve.add_argument("--token-ttl", type=_positive, default=SandboxConfig.token_ttl, help="access token seconds")
+    serve.add_argument(
+        "--session-idle-timeout", type=_positive, default=SandboxConfig.session_idle_timeout, help="session seconds"
+    )
+    serve.add_argument("--callback-timeout", type=_seconds, default=SandboxConfig.callback_timeout)
+    serve.add_argument("--callback-max-attempts", type=_at_least_one, default=SandboxConfig.callback_max_attempts)
+    serve.add_argument("--callback-backoff", type=_seconds, default=SandboxConfig.callback_backoff)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(run=_serve)
+    seed = commands.add_parser("seed", help="replace the devices and sessions of a database with a seeded fleet")
+    seed.add_argument("--devices", type=_positive, default=SandboxConfig.demo_devices)
+    seed.add_argument("--days", type=_positive, default=SandboxConfig.demo_days)
+    seed.add_argument("--seed", type=_positive, default=SandboxConfig.seed)
+    seed.add_argument("--db", default="sandbox.db")
+    seed.set_defaults(run=_seed)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (OSError, ValueError, sqlite3.Error) as error:
+        print(f"hpl-sandbox: {error}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""Durable asynchronous aggregate reports and their at-least-once callback delivery (D7).
+
+A job is committed to the database before `QUEUED` is answered. The worker computes it in one
+transaction that stores one delivery row per device per listener; then it POSTs the due rows,
+retrying with exponential backoff until `callback_max_attempts`, after which a row stays
+`undelivered`. Everything lives in the database, so a restart resumes where it stopped.
+Backoff runs on real time, not on the sandbox clock, so moving the clock never floods listeners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from hpl_sandbox.config import SandboxConfig
+from hpl_sandbox.reports import AggregateQuery, callback_message, run_aggregate
+from hpl_sandbox.store import Store
+
+log = logging.getLogger("hpl_sandbox.jobs")
+
+BATCH = 500
+MAX_BACKOFF_S = 60.0
+IDLE_POLL_S = 0.5
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class JobRunner:
+    def __init__(self, config: SandboxConfig, store: Store, message_validator: Any) -> None:
+        self._config = config
+        self._store = store
+        self._message_validator = message_validator
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    # -- submitting --------------------------------------------------------------------------
+
+    def submit(self, txid: str, query: AggregateQuery, portal_initiated: bool, now_ms: int) -> None:
+        self._store.execute(
+            "INSERT INTO jobs (txid, account, portal_initiated, request, state, created_ms)"
+            " VALUES (?, ?, ?, ?, 'queued', ?)",
+            (txid, query.account, int(portal_initiated), json.dumps(query.to_json()), now_ms),
+        )
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        # The event belongs to the loop that runs the worker.
+        self._wake = asyncio.Event()
+        self._client = httpx.AsyncClient(
+            transport=self._config.callback_transport,
+            timeout=self._config.callback_timeout,
+            limits=httpx.Limits(max_connections=self._config.callback_concurrency),
+        )
+        self._task = asyncio.create_task(self._run(), name="hpl-sandbox-jobs")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                busy = self._compute_next_job()
+                busy = await self._deliver_due() or busy
+                self._finish_jobs()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The worker must outlive any one bad job or listener; the row stays for a retry.
+                log.exception("async report worker failed; retrying")
+                busy = False
+            if not busy:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_wait())
+
+    def _idle_wait(self) -> float:
+        rows = self._store.query("SELECT MIN(next_attempt_ms) FROM deliveries WHERE state = 'pending'")
+        due: int | None = rows[0][0]
+        if due is None:
+            return IDLE_POLL_S
+        return max(0.0, min(IDLE_POLL_S, (due - wall_ms()) / 1000))
+
+    def _compute_next_job(self) -> bool:
+        rows = self._store.query(
+            "SELECT txid, portal_initiated, request FROM jobs WHERE state = 'queued' ORDER BY created_ms LIMIT 1"
+        )
+        if not rows:
+            return False
+        txid, portal_initiated, request = rows[0]
+        query = AggregateQuery.from_json(json.loads(request))
+        # The limit was checked when the job was accepted; the fleet may have changed since.
+        results = run_aggregate(self._store, query, limit=sys.maxsize)
+        listeners = [
+            url
+            for (url,) in self._store.query(
+                "SELECT url FROM listeners WHERE account = ? ORDER BY name", (query.account,)
+            )
+        ]
+        now = wall_ms()
+
+        def deliveries() -> Any:
+            for ord_, result in enumerate(results):
+                message = callback_message(txid, result)
+                self._check_message(message)
+                payload = json.dumps(message)
+                if not listeners:
+                    yield (
+                        txid,
+                        result.imei,
+                        ord_,
+                        None,
+                        "undelivered",
+                        "no callback listener registered",
+                        payload,
+                        portal_initiated,
+                        now,
+                    )
+                for url in listeners:
+                    yield (txid, result.imei, ord_, url, "pending", None, payload, portal_initiated, now)
+
+        with self._store.transaction() as db:
+            # Recomputing after a crash must not duplicate rows: the job's rows are replaced whole.
+            db.execute("DELETE FROM deliveries WHERE txid = ?", (txid,))
+            db.executemany(
+                "INSERT INTO deliveries (txid, imei, ord, url, state, last_error, payload,"
+                " portal_initiated, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                deliveries(),
+            )
+            db.execute("UPDATE jobs SET state = 'running' WHERE txid = ?", (txid,))
+        return True
+
+    def _check_message(self, message: dict[str, Any]) -> None:
+        if not self._config.validate_responses:
+            return
+        error = next(iter(self._message_validator.iter_errors(message)), None)
+        if error is not None:
+            raise AssertionError(f"callback message breaks the spec: {error.message}")
+
+    async def _deliver_due(self) -> bool:
+        rows = self._store.query(
+            "SELECT id, url, payload, portal_initiated, attempts FROM deliveries"
+            " WHERE state = 'pending' AND next_attempt_ms <= ? ORDER BY id LIMIT ?",
+            (wall_ms(), BATCH),
+        )
+        if not rows:
+            return False
+        gate = asyncio.Semaphore(self._config.callback_concurrency)
+
+        async def attempt(url: str, payload: str, portal: int) -> str | None:
+            async with gate:
+                return await self._post(url, payload, bool(portal))
+
+        outcomes = await asyncio.gather(*(attempt(r[1], r[2], r[3]) for r in rows))
+        now = wall_ms()
+        updates: list[tuple[str, int, str | None, int, int]] = []
+        for (row_id, _url, _payload, _portal, attempts), error in zip(rows, outcomes, strict=True):
+            tries = attempts + 1
+            if error is None:
+                updates.append(("delivered", tries, None, now, row_id))
+            elif tries >= self._config.callback_max_attempts:
+                updates.append(("undelivered", tries, error, now, row_id))
+            else:
+                delay = min(MAX_BACKOFF_S, self._config.callback_backoff * 2 ** (tries - 1))
+                updates.append(("pending", tries, error, now + round(delay * 1000), row_id))
+        with self._store.transaction() as db:
+            db.executemany(
+                "UPDATE deliveries SET state = ?, attempts = ?, last_error = ?, next_attempt_ms = ? WHERE id = ?",
+                updates,
+            )
+        return True
+
+    async def _post(self, url: str, payload: str, portal_initiated: bool) -> str | None:
+        """None when the listener acknowledged with a 2xx, else why not."""
+        assert self._client is not None
+        try:
+            response = await self._client.post(
+                url,
+                content=payload.encode("utf-8"),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Portal-Initiated": "true" if portal_initiated else "false",
+                },
+            )
+        except Exception as error:
+            # Whatever goes wrong with one listener (refused, timed out, a URL httpx cannot use)
+            # is that delivery's failure, recorded and retried, never the worker's.
+            return f"{type(error).__name__}: {error}"[:500]
+        if 200 <= response.status_code < 300:
+            return None
+        return f"listener answered {response.status_code}"
+
+    def _finish_jobs(self) -> None:
+        self._store.execute(
+            "UPDATE jobs SET state = 'done' WHERE state = 'running' AND NOT EXISTS"
+            " (SELECT 1 FROM deliveries d WHERE d.txid = jobs.txid AND d.state = 'pending')"
+        )
+
+    # -- views for the control plane -------------------------------------------------------
+
+    def jobs(self, txid: str | None) -> list[dict[str, Any]]:
+        rows = self._store.query(
+            """
+            SELECT j.txid, j.state, j.request,
+                   COUNT(DISTINCT d.imei),
+                   COALESCE(SUM(d.state = 'delivered'), 0),
+                   COALESCE(SUM(d.state = 'undelivered'), 0)
+            FROM jobs j LEFT JOIN deliveries d ON d.txid = j.txid
+            WHERE (:txid IS NULL OR j.txid = :txid)
+            GROUP BY j.txid ORDER BY j.created_ms
+            """,
+            {"txid": txid},
+        )
+        return [{"txid": r[0], "state": r[1], "devices": r[3], "delivered": r[4], "undelivered": r[5]} for r in rows]
+
+    def deliveries(self, txid: str | None) -> list[dict[str, Any]]:
+        rows = self._store.query(
+            "SELECT txid, imei, url, state, attempts, last_error, payload FROM deliveries"
+            " WHERE (:txid IS NULL OR txid = :txid) ORDER BY txid, ord, url",
+            {"txid": txid},
+        )
+        return [
+            {
+                "txid": r[0],
+                "imei": r[1],
+                "url": r[2],
+                "state": r[3],
+                "attempts": r[4],
+                "last_error": r[5],
+                "payload": json.loads(r[6]),
+            }
+            for r in rows
+        ]

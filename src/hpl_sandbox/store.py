@@ -1,0 +1,279 @@
+"""The sandbox's SQLite database: schema, deterministic seeding and the report queries.
+
+Times are integer epoch milliseconds. Reports are computed by SQL over the index on
+(imei, start_ms); Python only walks the per-device result rows, never the sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from hpl_sandbox.config import ACCOUNT_1, ACCOUNT_2
+
+DAY_MS = 86_400_000
+
+GROUPS = ("fleet-north", "fleet-south")
+PLANS = ("hpl-basic", "hpl-pro")
+
+# (imei, account, state, group, plan, has sessions): the fixed devices that docs and tests name.
+FIXED_DEVICES: tuple[tuple[str, str, str, str, str, int], ...] = (
+    ("709312034493372", ACCOUNT_1, "active", "fleet-north", "hpl-basic", 1),
+    ("709312034493380", ACCOUNT_1, "not_certified", "fleet-south", "hpl-pro", 1),
+    ("709312034493381", ACCOUNT_1, "inactive", "fleet-south", "hpl-pro", 1),
+    ("709312034493382", ACCOUNT_1, "not_purchased", "fleet-south", "hpl-pro", 1),
+    ("709312034493383", ACCOUNT_1, "multi_account", "fleet-south", "hpl-pro", 1),
+    ("709312034499001", ACCOUNT_2, "active", "fleet-north", "hpl-basic", 1),
+    ("709312034499002", ACCOUNT_2, "active", "fleet-south", "hpl-pro", 1),
+    ("709312034499003", ACCOUNT_2, "active", "fleet-north", "hpl-pro", 0),
+)
+FIXED_ACCOUNT_1 = sum(1 for device in FIXED_DEVICES if device[1] == ACCOUNT_1)
+GENERATED_IMEI_BASE = 709_312_035_000_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS devices (
+    imei TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    state TEXT NOT NULL,
+    device_group TEXT,
+    data_plan TEXT,
+    has_sessions INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS devices_by_account ON devices (account, device_group, data_plan);
+CREATE TABLE IF NOT EXISTS sessions (
+    imei TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER NOT NULL,
+    num_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_device ON sessions (imei, start_ms, end_ms, num_bytes);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    account TEXT NOT NULL,
+    expires_ms INTEGER,
+    last_used_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS listeners (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (account, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+    txid TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    portal_initiated INTEGER NOT NULL,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
+-- AUTOINCREMENT: ids are never reused after a reset, so a delivery still in flight across a
+-- reset can never mark a new job's row.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    txid TEXT NOT NULL,
+    imei TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    url TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    payload TEXT NOT NULL,
+    portal_initiated INTEGER NOT NULL,
+    next_attempt_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS deliveries_by_txid ON deliveries (txid, ord);
+"""
+
+# Deterministic pseudo-random session rows, generated inside SQLite: a Park-Miller step
+# (multiplier 48271, modulus 2^31-1) mixes device, day and seed, so a seed always gives the same
+# fleet relative to the seeding day, and 10,000 devices x 180 days take seconds, not minutes.
+SEED_SESSIONS = """
+WITH RECURSIVE days(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM days WHERE d + 1 < :days),
+base AS (
+    SELECT dev.imei AS imei, days.d AS d,
+        ((CAST(dev.imei AS INTEGER) % 2147483647) * 31 + :seed * 7919 + days.d * 104729)
+            % 2147483647 AS h
+    FROM devices dev CROSS JOIN days WHERE dev.has_sessions = 1
+),
+m1 AS (SELECT imei, d, (h * 48271) % 2147483647 AS a FROM base),
+m2 AS (SELECT imei, d, a, (a * 48271) % 2147483647 AS b FROM m1),
+m3 AS (SELECT imei, d, a, b, (b * 48271) % 2147483647 AS c FROM m2),
+m4 AS (SELECT imei, d, a, b, c, (c * 48271) % 2147483647 AS e FROM m3),
+rows AS (
+    SELECT imei, :first_day_ms + d * 86400000 + (b % 86000000) AS start_ms, c, e
+    FROM m4 WHERE a % 3 = 0
+)
+INSERT INTO sessions (imei, start_ms, end_ms, num_bytes)
+SELECT imei, start_ms, start_ms + 1000 + (c % 7200000), e % 5000000 FROM rows ORDER BY imei, start_ms
+"""
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One device of an aggregate: its ownership and state, and its sessions in the range."""
+
+    imei: str
+    account: str | None
+    state: str | None
+    device_group: str | None
+    data_plan: str | None
+    sessions: int
+    num_bytes: int
+
+
+class Store:
+    """One connection, used from the event loop thread; the lock guards the rare other thread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        with self.transaction() as db:
+            return db.execute(sql, params).rowcount
+
+    # -- seeding ---------------------------------------------------------------------------
+
+    def has_devices(self) -> bool:
+        return bool(self.query("SELECT EXISTS (SELECT 1 FROM devices)")[0][0])
+
+    def wipe(self) -> None:
+        with self.transaction() as db:
+            for table in ("devices", "sessions", "tokens", "listeners", "jobs", "deliveries"):
+                db.execute(f"DELETE FROM {table}")
+
+    def seed(self, now_ms: int, devices: int, days: int, seed: int) -> int:
+        """Replaces devices and sessions with a seeded fleet; returns the number of sessions.
+
+        Account 1 gets `devices` devices (the fixed ones included), account 2 its fixed three.
+        Sessions fall on the `days` whole UTC days before the one that holds `now_ms`.
+        """
+        generated = max(0, devices - FIXED_ACCOUNT_1)
+        first_day_ms = (now_ms // DAY_MS - days) * DAY_MS
+
+        def rows() -> Iterator[tuple[str, str, str, str, str, int]]:
+            yield from FIXED_DEVICES
+            for index in range(generated):
+                yield (
+                    str(GENERATED_IMEI_BASE + index),
+                    ACCOUNT_1,
+                    "active",
+                    GROUPS[index % 2],
+                    PLANS[(index // 2) % 2],
+                    0 if index % 5 == 2 else 1,
+                )
+
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions")
+            db.execute("DELETE FROM devices")
+            db.executemany(
+                "INSERT INTO devices (imei, account, state, device_group, data_plan, has_sessions)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                rows(),
+            )
+            if days > 0:
+                db.execute(SEED_SESSIONS, {"days": days, "seed": seed, "first_day_ms": first_day_ms})
+            count: int = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        return count
+
+    # -- devices and reports ---------------------------------------------------------------
+
+    def devices(self, account: str | None = None) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT imei, account, state, device_group, data_plan FROM devices"
+            " WHERE (:account IS NULL OR account = :account) ORDER BY account, imei",
+            {"account": account},
+        )
+        return [
+            {"imei": r[0], "accountNumber": r[1], "state": r[2], "deviceGroup": r[3], "dataPlan": r[4]} for r in rows
+        ]
+
+    def device(self, imei: str) -> tuple[str, str] | None:
+        """(account, state) of a device, or None when no account has it."""
+        rows = self.query("SELECT account, state FROM devices WHERE imei = ?", (imei,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def sessions(self, imei: str, start_ms: int, end_ms: int, low_ms: int, high_ms: int) -> list[tuple[int, int, int]]:
+        rows = self.query(
+            "SELECT start_ms, end_ms, num_bytes FROM sessions"
+            " WHERE imei = ? AND start_ms BETWEEN ? AND ? AND end_ms - start_ms BETWEEN ? AND ?"
+            " ORDER BY start_ms",
+            (imei, start_ms, end_ms, low_ms, high_ms),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def aggregate(
+        self,
+        account: str,
+        imeis: Sequence[str] | None,
+        start_ms: int,
+        end_ms: int,
+        device_group: str | None,
+        data_plan: str | None,
+    ) -> list[DeviceRow]:
+        """Per requested device (or every device of the account when `imeis` is None, narrowed by
+        group and plan): who owns it, its state, and the count and byte sum of its sessions that
+        start in [start_ms, end_ms]. Requested order is kept; unknown IMEIs come back unowned."""
+        if imeis is None:
+            selection = (
+                "SELECT imei, imei AS ord FROM devices WHERE account = :account"
+                " AND (:grp IS NULL OR device_group = :grp) AND (:plan IS NULL OR data_plan = :plan)"
+            )
+        else:
+            selection = "SELECT value AS imei, key AS ord FROM json_each(:imeis)"
+        sql = f"""
+            WITH req AS ({selection})
+            SELECT req.imei, d.account, d.state, d.device_group, d.data_plan,
+                   COUNT(s.imei), COALESCE(SUM(s.num_bytes), 0)
+            FROM req
+            LEFT JOIN devices d ON d.imei = req.imei
+            LEFT JOIN sessions s ON s.imei = req.imei AND s.start_ms BETWEEN :start AND :end
+            GROUP BY req.ord, req.imei
+            ORDER BY req.ord
+        """
+        rows = self.query(
+            sql,
+            {
+                "account": account,
+                "grp": device_group,
+                "plan": data_plan,
+                "imeis": json.dumps(list(imeis or [])),
+                "start": start_ms,
+                "end": end_ms,
+            },
+        )
+        return [DeviceRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]

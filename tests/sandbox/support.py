@@ -1,0 +1,144 @@
+"""Helpers for the sandbox's tests: paths, fixed devices, logging in, and a callback listener."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+
+with warnings.catch_warnings():
+    # Starlette 1.10 nudges towards httpx2 on import; the project pins httpx.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+BASE = "/api/hyper-precise/v1"
+SESSIONS = f"{BASE}/report/sessions"
+AGGREGATE = f"{BASE}/report/aggregate"
+ASYNC_AGGREGATE = f"{BASE}/report/async/aggregate"
+CALLBACKS = f"{BASE}/callbacks"
+TOKEN = "/api/ts/v1/oauth2/token"
+LOGIN = "/api/m2m/v1/session/login"
+
+ACTIVE = "709312034493372"
+NOT_CERTIFIED = "709312034493380"
+INACTIVE = "709312034493381"
+NOT_PURCHASED = "709312034493382"
+MULTI_ACCOUNT = "709312034493383"
+UNOWNED = "709312034493373"
+ACCOUNT_2_DEVICE = "709312034499001"
+
+ERROR_KEYS = {"errorCode", "errorMessage"}
+
+
+def login(client: TestClient, index: int = 1) -> dict[str, str]:
+    """Both credentials of development account `index`, as request headers."""
+    token = client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(f"sandbox-client-{index}", f"sandbox-secret-{index}"),
+    )
+    assert token.status_code == 200, token.text
+    access = token.json()["access_token"]
+    session = client.post(
+        LOGIN,
+        json={"username": f"sandbox-user-{index}", "password": f"sandbox-password-{index}"},
+        headers={"Authorization": f"Bearer {access}"},
+    )
+    assert session.status_code == 200, session.text
+    return {"Authorization": f"Bearer {access}", "VZ-M2M-Token": session.json()["sessionToken"]}
+
+
+def report_headers(body: dict[str, Any], aggregate: bool) -> dict[str, str]:
+    """The D2 headers that mirror a report body (the `imei` header counts IMEIs for aggregates)."""
+    headers: dict[str, str] = {}
+    for name, value in body.items():
+        if name == "imei" and aggregate:
+            headers[name] = str(len(value))
+        else:
+            headers[name] = str(value)
+    return headers
+
+
+@dataclass
+class Api:
+    """A logged-in caller of one account that mirrors every body field into its header."""
+
+    client: TestClient
+    credentials: dict[str, str]
+    account: str
+
+    def sessions(self, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
+        body = {"accountNumber": self.account, **fields}
+        return self.client.post(
+            SESSIONS, json=body, headers={**self.credentials, **report_headers(body, False), **(headers or {})}
+        )
+
+    def aggregate(self, path: str = AGGREGATE, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
+        body = {"accountNumber": self.account, **fields}
+        extra = {"X-Portal-Initiated": "true"} if path == ASYNC_AGGREGATE else {}
+        return self.client.post(
+            path, json=body, headers={**self.credentials, **extra, **report_headers(body, True), **(headers or {})}
+        )
+
+    def async_aggregate(self, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
+        return self.aggregate(ASYNC_AGGREGATE, headers, **fields)
+
+    def register(self, name: str, url: str) -> httpx.Response:
+        return self.client.post(
+            CALLBACKS, params={"accountNumber": self.account}, json={"name": name, "url": url}, headers=self.credentials
+        )
+
+
+@dataclass
+class Listener:
+    """An in-process callback listener; `failures` answers 500 to that many first messages, and a
+    path under /dead always answers 500."""
+
+    failures: int = 0
+    messages: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    calls: int = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        payload = json.loads(await request.body())
+        self.calls += 1
+        if self.calls <= self.failures or request.url.path.startswith("/dead"):
+            await Response(status_code=500)(scope, receive, send)
+            return
+        self.messages.append((dict(request.headers), payload))
+        await Response(status_code=200)(scope, receive, send)
+
+    def imeis(self) -> list[str]:
+        found = []
+        for _headers, payload in self.messages:
+            item = (payload.get("usage") or payload.get("errors"))[0]
+            found.append(item["imei"])
+        return found
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Polls `check` until it holds; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.02)
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None, says: str | None = None) -> None:
+    """The response is `status` with the spec's JSON error body (and the given code and words)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == ERROR_KEYS, body
+    if code is not None:
+        assert body["errorCode"] == code
+    if says is not None:
+        assert says.lower() in body["errorMessage"].lower(), body["errorMessage"]
