@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 import hpl
+from hpl_client.types import Unset
 from hpl_sandbox.app import create_app
 from hpl_sandbox.config import SandboxConfig
 from tests.serving import serve
@@ -24,6 +25,14 @@ NOT_PURCHASED = "709312034493382"
 MULTI_ACCOUNT = "709312034493383"
 NOT_OWNED = "709312034499001"
 API_PATH = "/api/hyper-precise/v1"
+
+T = TypeVar("T")
+
+
+def present(value: T | Unset) -> T:
+    """An optional field of a report that the test expects to be there, narrowed to its type."""
+    assert not isinstance(value, Unset), "the field is unset"
+    return value
 
 
 @dataclass

@@ -15,7 +15,7 @@ from starlette.routing import Mount
 import hpl
 from hpl.progress import ProgressBar, render
 from hpl_client.models import AggregateReportCallbackMessage, AggregateUsageItem
-from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_OWNED, Sandbox
+from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_OWNED, Sandbox, present
 from tests.serving import serve
 
 TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
@@ -140,13 +140,13 @@ def test_an_async_report_is_collected_by_the_built_in_listener(client: hpl.Clien
     assert result.complete
     report = result.report()
     assert report.txid == result.txid
-    assert {u.imei for u in report.usage} == {DEVICE}
-    assert {e.imei: e.error_response.http_status_code for e in report.errors} == {
+    assert {u.imei for u in present(report.usage)} == {DEVICE}
+    assert {e.imei: present(e.error_response).http_status_code for e in present(report.errors)} == {
         INACTIVE: "404 NOT_FOUND",
         NOT_OWNED: "400 BAD_REQUEST",
     }
     synchronous = client.aggregate(account_number=ACCOUNT, imeis=[DEVICE])
-    assert [u.to_dict() for u in report.usage] == [u.to_dict() for u in synchronous.usage]
+    assert [u.to_dict() for u in present(report.usage)] == [u.to_dict() for u in present(synchronous.usage)]
 
 
 def test_the_async_client_and_a_mounted_receiver_collect_a_report(sandbox: Sandbox) -> None:
@@ -187,7 +187,7 @@ def test_a_10000_device_async_report_is_collected_by_the_receiver(sandbox: Sandb
         sandbox.reset()
     assert result.complete and len(result.messages) == 10_000
     report = result.report()
-    assert len(report.usage) + len(report.errors) == 10_000
+    assert len(present(report.usage)) + len(present(report.errors)) == 10_000
     assert progress[-1] == 10_000
 
 

@@ -5,18 +5,47 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
-with warnings.catch_warnings():
-    # Starlette 1.10 nudges towards httpx2 on import; the project pins httpx.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+if TYPE_CHECKING:
+
+    class TestClient(httpx.Client):
+        """Starlette's TestClient as mypy should see it (nothing of this exists at run time).
+
+        Starlette 1.10 annotates its TestClient against httpx2, which the project does not install, so
+        mypy would see an untyped base class and `Any` from every call. At run time Starlette falls
+        back to the pinned httpx, and its TestClient *is* a subclass of this `httpx.Client` with this
+        constructor, whose requests answer an `httpx.Response`. Should httpx2 ever be installed, the
+        run-time class would follow it and this declaration would have to go.
+        """
+
+        def __init__(
+            self,
+            app: ASGIApp,
+            base_url: str = "http://testserver",
+            raise_server_exceptions: bool = True,
+            root_path: str = "",
+            backend: Literal["asyncio", "trio"] = "asyncio",
+            backend_options: dict[str, Any] | None = None,
+            cookies: httpx._types.CookieTypes | None = None,
+            headers: dict[str, str] | None = None,
+            follow_redirects: bool = True,
+            client: tuple[str, int] = ("testclient", 50000),
+        ) -> None: ...
+
+else:
+    with warnings.catch_warnings():
+        # Starlette 1.10 nudges towards httpx2 on import; the project pins httpx.
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
 
 BASE = "/api/hyper-precise/v1"
 SESSIONS = f"{BASE}/report/sessions"
@@ -64,6 +93,16 @@ def report_headers(body: dict[str, Any], aggregate: bool) -> dict[str, str]:
         else:
             headers[name] = str(value)
     return headers
+
+
+def raw_headers(headers: Mapping[str, str | bytes]) -> dict[bytes, bytes]:
+    """`headers` that mix text and raw byte values, as the bytes httpx sends for them (text as ASCII).
+
+    httpx sends such a mix as it is, but its types only take all-text or all-bytes headers."""
+    return {
+        name.encode("ascii"): value if isinstance(value, bytes) else value.encode("ascii")
+        for name, value in headers.items()
+    }
 
 
 @dataclass
@@ -118,7 +157,7 @@ class Listener:
     def imeis(self) -> list[str]:
         found = []
         for _headers, payload in self.messages:
-            item = (payload.get("usage") or payload.get("errors"))[0]
+            item = (payload.get("usage") or payload["errors"])[0]
             found.append(item["imei"])
         return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -164,7 +165,7 @@ def test_aggregate_equals_the_sum_of_the_sessions_report(
     sum of that device's sessions report over the same range."""
     start = datetime.now(UTC) - timedelta(days=start_days_ago, hours=7)
     end = start + timedelta(days=length_days, hours=3) if length_days < 180 else start + 180 * DAY
-    window = {"startDate": iso(start), "endDate": iso(end)}
+    window: dict[str, Any] = {"startDate": iso(start), "endDate": iso(end)}
     sessions = shared_api.sessions(imei=device, **window).json()["sessions"]
     usage = shared_api.aggregate(imei=[device], **window).json()["usage"]
     assert usage == [
@@ -184,7 +185,9 @@ def test_aggregate_equals_the_sum_of_the_sessions_report(
 def test_filters_never_invent_devices(shared_api: Api, group: str | None, plan: str | None, quiet: str | None) -> None:
     """A filtered report of a fixed list holds exactly the listed devices that match every filter."""
     requested = [ACTIVE, *[str(709312035000000 + i) for i in range(9)]]
-    filters = {k: v for k, v in {"deviceGroup": group, "dataPlan": plan, "noSessionFlag": quiet}.items() if v}
+    filters: dict[str, Any] = {
+        k: v for k, v in {"deviceGroup": group, "dataPlan": plan, "noSessionFlag": quiet}.items() if v
+    }
     everything = shared_api.aggregate(imei=requested).json()["usage"]
     known = {d["imei"]: d for d in devices(shared_api)}
     expected = [

@@ -24,6 +24,7 @@ from tests.sandbox.support import (
     LOGIN,
     SESSIONS,
     TOKEN,
+    raw_headers,
     report_headers,
 )
 from tests.serving import free_port, serve
@@ -114,8 +115,12 @@ def test_huge_headers_over_the_socket_get_the_json_error_body(served: Sandbox) -
 def test_raw_non_ascii_header_bytes_over_the_socket_are_a_4xx_with_the_error_body(served: Sandbox) -> None:
     with httpx.Client(base_url=served.origin, timeout=10) as http:
         body = {"accountNumber": ACCOUNT_1, "imei": ACTIVE}
-        headers = {**http_login(http), **report_headers(body, False), "startDate": "2026-01-01T00:00:00Zé".encode()}
-        response = http.post(SESSIONS, json=body, headers=headers)
+        headers: dict[str, str | bytes] = {
+            **http_login(http),
+            **report_headers(body, False),
+            "startDate": "2026-01-01T00:00:00Zé".encode(),
+        }
+        response = http.post(SESSIONS, json=body, headers=raw_headers(headers))
     assert response.status_code == 400
     assert "startDate" in response.json()["errorMessage"]
 
@@ -155,7 +160,7 @@ class SlowListener:
         self.thread.start()
 
     def imeis(self) -> set[str]:
-        return {(p.get("usage") or p.get("errors"))[0]["imei"] for p in list(self.received)}
+        return {(p.get("usage") or p["errors"])[0]["imei"] for p in list(self.received)}
 
     def close(self) -> None:
         self.server.shutdown()
