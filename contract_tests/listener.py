@@ -1,0 +1,140 @@
+"""A callback receiver on 127.0.0.1 that records every message the target delivers to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from contract_tests.target import Target
+
+
+@dataclass(frozen=True)
+class Delivery:
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class Listener:
+    """Answers 200 to every POST and keeps what it received, for `wait_for` to inspect."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+        self._lock = threading.Condition()
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body: Any = json.loads(raw)
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                with listener._lock:
+                    listener.deliveries.append(Delivery(self.path, dict(self.headers.items()), body))
+                    listener._lock.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+
+    def url(self, path: str = "/hpl") -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _matching(self, txid: str, path: str | None) -> list[Delivery]:
+        return [
+            d
+            for d in self.deliveries
+            if isinstance(d.body, dict) and d.body.get("txid") == txid and (path is None or d.path == path)
+        ]
+
+    def messages(self, txid: str, path: str | None = None) -> list[Delivery]:
+        with self._lock:
+            return self._matching(txid, path)
+
+    def wait_for(self, txid: str, count: int, timeout: float, path: str | None = None) -> list[Delivery]:
+        """The messages of `txid` (sent to `path`), once `count` arrived or `timeout` seconds passed."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = self._matching(txid, path)
+                remaining = deadline - time.monotonic()
+                if len(found) >= count or remaining <= 0:
+                    return found
+                self._lock.wait(remaining)
+
+    def settle(self, txid: str, quiet: float, timeout: float, path: str | None = None) -> list[Delivery]:
+        """The messages of `txid` once none arrived for `quiet` seconds (late duplicates show up here)."""
+        deadline = time.monotonic() + timeout
+        seen = -1
+        while time.monotonic() < deadline:
+            found = self.messages(txid, path)
+            if len(found) == seen:
+                return found
+            seen = len(found)
+            time.sleep(quiet)
+        return self.messages(txid, path)
+
+
+LISTENER_NAME = "contract-suite"
+_SHARED: list[Listener] = []
+
+
+def shared_listener() -> Listener:
+    """The run's one listener, started on first use (schemathesis needs its URL while collecting)."""
+    if not _SHARED:
+        receiver = Listener()
+        receiver.start()
+        _SHARED.append(receiver)
+    return _SHARED[0]
+
+
+def release_shared_listener() -> None:
+    while _SHARED:
+        _SHARED.pop().stop()
+
+
+def reaches_loopback(target: Target) -> bool:
+    """Whether the target runs on this machine, so that it can deliver to a listener on loopback."""
+    return urlsplit(target.origin).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def suite_callback_url(target: Target) -> str | None:
+    """Where the target should deliver callbacks: the suite's loopback listener when the target runs
+    on this machine, else the listener the user names in HPL_CALLBACK_URL."""
+    if reaches_loopback(target):
+        return shared_listener().url(f"/{LISTENER_NAME}")
+    return os.environ.get("HPL_CALLBACK_URL")
+
+
+def register_listener(api: httpx.Client, target: Target, name: str, url: str, account: str | None = None) -> None:
+    """Register `url` as the account's listener `name` (registering a name again replaces its URL)."""
+    response = api.post(
+        "/callbacks",
+        params={"accountNumber": account or target.account},
+        json={"name": name, "url": url},
+        headers=target.auth_headers(account),
+    )
+    assert response.status_code == 200, f"registering listener {name!r} failed: {response.status_code} {response.text}"

@@ -1,0 +1,318 @@
+"""Which server the contract suite checks, and the credentials it checks it with.
+
+Default: the in-repo sandbox, started on a free loopback port with uvicorn in a thread, so that the
+suite talks HTTP to it exactly as it would to a live `BASE_URL`. Token URLs derive from the base
+URL's origin (decision D1) unless `HPL_OAUTH_URL` / `HPL_M2M_URL` name them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+API_PREFIX = "/api/hyper-precise/v1"
+OAUTH_PATH = "/api/ts/v1/oauth2/token"
+M2M_PATH = "/api/m2m/v1/session/login"
+
+# The sandbox's development credentials (docs/sandbox-interface.md).
+SANDBOX_ACCOUNTS = ("0844021539-00001", "0844021539-00002")
+SANDBOX_ACTIVE_IMEI = "709312034493372"
+SANDBOX_REFUSING_IMEIS = {
+    "709312034493380": (403, "Device Not Certified"),
+    "709312034493381": (404, "Device inactive"),
+    "709312034493382": (409, "Service Not Purchased"),
+    "709312034493383": (500, "Device is active in several accounts"),
+}
+
+HOW_TO_TARGET = (
+    "Set BASE_URL to the HPL base URL (ending in /api/hyper-precise/v1) and give credentials with "
+    "HPL_CLIENT_ID, HPL_CLIENT_SECRET, HPL_USERNAME and HPL_PASSWORD (or ready tokens in HPL_ACCESS_TOKEN "
+    "and HPL_M2M_TOKEN), HPL_ACCOUNT and HPL_IMEIS; or unset BASE_URL to check the embedded sandbox."
+)
+
+
+class TargetError(Exception):
+    """The target cannot be used; the message says how to fix that."""
+
+
+@dataclass(frozen=True)
+class Login:
+    """One account's secrets: client credentials and M2M user, or ready tokens."""
+
+    account: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    username: str | None = None
+    password: str | None = None
+    access_token: str | None = None
+    m2m_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Tokens:
+    account: str
+    access_token: str
+    m2m_token: str
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}", "VZ-M2M-Token": self.m2m_token}
+
+
+@dataclass
+class Target:
+    """A server under test, with what the suite knows about the data it owns."""
+
+    base_url: str
+    oauth_url: str
+    m2m_url: str
+    is_sandbox: bool
+    logins: tuple[Login, ...]
+    imeis: tuple[str, ...]
+    """Active devices of the first login's account that report normally."""
+    origin: str = field(init=False)
+    _tokens: dict[str, Tokens] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def account(self) -> str:
+        return self.logins[0].account
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def tokens(self, account: str | None = None, *, fresh: bool = False) -> Tokens:
+        """Valid credentials of `account` (the first login's by default), fetched once and cached."""
+        login = self._login(account or self.account)
+        if fresh or login.account not in self._tokens:
+            self._tokens[login.account] = fetch_tokens(self, login)
+        return self._tokens[login.account]
+
+    def auth_headers(self, account: str | None = None) -> dict[str, str]:
+        return self.tokens(account).headers()
+
+    def forget_tokens(self) -> None:
+        self._tokens.clear()
+
+    def has_account(self, account: str) -> bool:
+        return any(login.account == account for login in self.logins)
+
+    def _login(self, account: str) -> Login:
+        for login in self.logins:
+            if login.account == account:
+                return login
+        raise TargetError(f"no credentials for account {account}")
+
+
+def fetch_tokens(target: Target, login: Login) -> Tokens:
+    """Obtain an OAuth2 access token and an M2M session token, as a client of the API would."""
+    access = login.access_token
+    with httpx.Client(timeout=15.0) as http:
+        try:
+            if access is None:
+                if not (login.client_id and login.client_secret):
+                    raise TargetError(f"no client credentials for account {login.account}. {HOW_TO_TARGET}")
+                answer = http.post(
+                    target.oauth_url,
+                    data={"grant_type": "client_credentials"},
+                    auth=(login.client_id, login.client_secret),
+                )
+                if answer.status_code != 200:
+                    raise TargetError(
+                        f"POST {target.oauth_url} answered {answer.status_code} {answer.text[:200]!r}: "
+                        "check HPL_CLIENT_ID / HPL_CLIENT_SECRET, or set HPL_OAUTH_URL."
+                    )
+                access = str(answer.json()["access_token"])
+            m2m = login.m2m_token
+            if m2m is None:
+                if not (login.username and login.password):
+                    raise TargetError(f"no M2M user for account {login.account}. {HOW_TO_TARGET}")
+                answer = http.post(
+                    target.m2m_url,
+                    json={"username": login.username, "password": login.password},
+                    headers={"Authorization": f"Bearer {access}"},
+                )
+                if answer.status_code != 200:
+                    raise TargetError(
+                        f"POST {target.m2m_url} answered {answer.status_code} {answer.text[:200]!r}: "
+                        "check HPL_USERNAME / HPL_PASSWORD, or set HPL_M2M_URL."
+                    )
+                m2m = str(answer.json()["sessionToken"])
+        except httpx.TransportError as error:
+            raise TargetError(f"cannot reach the token service of {target.origin}: {error}. {HOW_TO_TARGET}") from error
+    return Tokens(account=login.account, access_token=access, m2m_token=m2m)
+
+
+def live_target(env: Mapping[str, str]) -> Target:
+    """The target that `BASE_URL` and the `HPL_*` variables describe."""
+    base_url = env["BASE_URL"].rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise TargetError(f"BASE_URL={base_url!r} is not an http(s) URL. {HOW_TO_TARGET}")
+    origin = f"{parts.scheme}://{parts.netloc}"
+    account = env.get("HPL_ACCOUNT", "")
+    if not account:
+        raise TargetError(
+            f"HPL_ACCOUNT is not set: the suite must know which account the credentials own. {HOW_TO_TARGET}"
+        )
+    imeis = tuple(i for i in env.get("HPL_IMEIS", "").replace(",", " ").split() if i)
+    if not imeis:
+        raise TargetError(f"HPL_IMEIS is not set: name at least one active device of {account}. {HOW_TO_TARGET}")
+    login = Login(
+        account=account,
+        client_id=env.get("HPL_CLIENT_ID"),
+        client_secret=env.get("HPL_CLIENT_SECRET"),
+        username=env.get("HPL_USERNAME"),
+        password=env.get("HPL_PASSWORD"),
+        access_token=env.get("HPL_ACCESS_TOKEN"),
+        m2m_token=env.get("HPL_M2M_TOKEN"),
+    )
+    return Target(
+        base_url=base_url,
+        oauth_url=env.get("HPL_OAUTH_URL") or origin + OAUTH_PATH,
+        m2m_url=env.get("HPL_M2M_URL") or origin + M2M_PATH,
+        is_sandbox=False,
+        logins=(login,),
+        imeis=imeis,
+    )
+
+
+def sandbox_target(origin: str) -> Target:
+    """The target of a sandbox served at `origin`, with its development credentials."""
+    logins = tuple(
+        Login(
+            account=account,
+            client_id=f"sandbox-client-{index}",
+            client_secret=f"sandbox-secret-{index}",
+            username=f"sandbox-user-{index}",
+            password=f"sandbox-password-{index}",
+        )
+        for index, account in enumerate(SANDBOX_ACCOUNTS, start=1)
+    )
+    target = Target(
+        base_url=origin + API_PREFIX,
+        oauth_url=origin + OAUTH_PATH,
+        m2m_url=origin + M2M_PATH,
+        is_sandbox=True,
+        logins=logins,
+        imeis=(),
+    )
+    target.imeis = tuple(d["imei"] for d in sandbox_devices(target, target.account) if d["state"] == "active")
+    return target
+
+
+def sandbox_devices(target: Target, account: str) -> list[dict[str, Any]]:
+    """The sandbox's devices of `account`, from its control plane."""
+    answer = httpx.get(f"{target.origin}/_sandbox/devices", params={"accountNumber": account}, timeout=10.0)
+    answer.raise_for_status()
+    devices: list[dict[str, Any]] = answer.json()
+    return devices
+
+
+def check_reachable(target: Target) -> None:
+    """Fail at once, with the fix, when nothing answers HTTP at the target."""
+    try:
+        httpx.post(target.url("/report/sessions"), json={}, timeout=10.0)
+    except httpx.TransportError as error:
+        raise TargetError(f"cannot reach BASE_URL={target.base_url}: {error!r}. {HOW_TO_TARGET}") from error
+
+
+class ThreadedServer:
+    """An ASGI app served by uvicorn on 127.0.0.1 and a free port, in a daemon thread."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise TargetError(f"the sandbox did not start on {self.origin} within {timeout} s")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10.0)
+        self._socket.close()
+
+
+def build_sandbox_app(mutant: str | None = None) -> Any:
+    """The sandbox app the suite checks: the real one, or the named broken variant of it."""
+    from hpl_sandbox.app import create_app
+    from hpl_sandbox.config import SandboxConfig
+
+    # Fast retries keep the callback tests short; everything else is the sandbox's default.
+    config = SandboxConfig(callback_backoff=0.05, callback_timeout=2.0, callback_max_attempts=3)
+    if mutant is None:
+        return create_app(config)
+    from contract_tests.mutants import MUTANTS
+
+    if mutant not in MUTANTS:
+        raise TargetError(f"unknown mutant {mutant!r}; known: {', '.join(sorted(MUTANTS))}")
+    return MUTANTS[mutant].build(lambda: create_app(config))
+
+
+def open_target(env: Mapping[str, str]) -> tuple[Target, Callable[[], None]]:
+    """Resolve the target from the environment; returns it and a function that releases it."""
+    if env.get("BASE_URL"):
+        target = live_target(env)
+        check_reachable(target)
+        target.tokens()
+        return target, lambda: None
+    server = ThreadedServer(build_sandbox_app(env.get("HPL_CONTRACT_MUTANT") or None))
+    server.start()
+    try:
+        target = sandbox_target(server.origin)
+        target.tokens()
+    except BaseException:
+        server.stop()
+        raise
+    return target, server.stop
+
+
+_SHARED: list[tuple[Target, Callable[[], None]]] = []
+
+
+def shared_target() -> Target:
+    """The run's one target, opened on first use (schemathesis needs it while collecting)."""
+    if not _SHARED:
+        _SHARED.append(open_target(os.environ))
+    return _SHARED[0][0]
+
+
+def release_shared_target() -> None:
+    while _SHARED:
+        _SHARED.pop()[1]()
+
+
+def usable_target() -> Target:
+    """The run's target; an unusable one ends the whole pytest run at once, with the fix."""
+    import pytest
+
+    try:
+        return shared_target()
+    except TargetError as error:
+        pytest.exit(f"contract target unusable: {error}", returncode=3)
