@@ -36,12 +36,12 @@ check-generated: $(STAMP)
 	$(BIN)/python tools/generate.py --check
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tools tests contract_tests conftest.py
-	$(BIN)/ruff format --check src tools tests contract_tests conftest.py
+	$(BIN)/ruff check src tools tests contract_tests benchmarks conftest.py
+	$(BIN)/ruff format --check src tools tests contract_tests benchmarks conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict generated/hpl_client
-	$(BIN)/mypy --strict src tools tests contract_tests conftest.py
+	$(BIN)/mypy --strict src tools tests contract_tests benchmarks conftest.py
 
 test: $(STAMP)
 	$(BIN)/pytest
