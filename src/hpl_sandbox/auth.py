@@ -141,5 +141,8 @@ class Authenticator:
             raise unauthorized("The VZ-M2M-Token session token has expired")
         if session_account != account:
             raise unauthorized("The access token and the session token belong to different accounts")
-        self._store.execute("UPDATE tokens SET last_used_ms = MAX(last_used_ms, ?) WHERE token = ?", (now, session))
+        if now > last_used_ms:
+            # Otherwise MAX() would leave the row as it is; skipping the write transaction is the
+            # same state for a fraction of the cost (several calls share a millisecond under load).
+            self._store.execute("UPDATE tokens SET last_used_ms = MAX(last_used_ms, ?) WHERE token = ?", (now, session))
         return account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 
@@ -27,8 +28,31 @@ class Clock:
         self._offset_ms = 0
 
 
+# Below 2**32 seconds (the year 2106) `ms / 1000` is within half a microsecond of the exact value,
+# so `fromtimestamp` always lands on the second that integer division gives; there the time of day
+# is computed from integers and only the date goes through strftime, once per day. A sessions
+# report formats two dates per session, and strftime was most of its time.
+_EXACT_LIMIT_MS = 2**32 * 1000
+_DAY_MS = 86_400_000
+
+
 def to_rfc3339(ms: int) -> str:
     """Epoch milliseconds as RFC 3339 in UTC with a `Z`, always with milliseconds."""
+    if 0 <= ms < _EXACT_LIMIT_MS:
+        day, rest = divmod(ms, _DAY_MS)
+        seconds, milliseconds = divmod(rest, 1000)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        return f"{_date_prefix(day)}{hours:02d}:{minutes:02d}:{seconds:02d}.{milliseconds:03d}Z"
+    return _to_rfc3339_by_datetime(ms)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_prefix(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%Y-%m-%dT")
+
+
+def _to_rfc3339_by_datetime(ms: int) -> str:
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 

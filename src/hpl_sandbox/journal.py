@@ -34,34 +34,73 @@ def _redact_body(raw: bytes) -> Any:
 
 
 class Journal:
+    """Keeps what each call brought (its raw headers and body, the time, the status) and builds the
+    redacted entry only when someone reads the journal: most calls are never looked at, and
+    decoding every header and parsing every body again cost about 4 % of a call."""
+
     def __init__(self, clock: Clock, size: int) -> None:
         self._clock = clock
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._entries: deque[_Entry] = deque(maxlen=size)
 
     def clear(self) -> None:
         self._entries.clear()
 
     def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
         items = list(self._entries)
-        return items if limit is None else items[-limit:] if limit > 0 else []
+        chosen = items if limit is None else items[-limit:] if limit > 0 else []
+        rendered = []
+        for entry in chosen:
+            try:
+                rendered.append(entry.render())
+            except Exception:
+                # As when entries were built on arrival: one that cannot be is left out, and logged.
+                log.exception("could not journal %s %s", entry.method, entry.path)
+        return rendered
 
     def record(self, scope: Scope, body: bytes, status: int) -> None:
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope.get("headers", []):
-            name = raw_name.decode("latin-1").lower()
-            headers[name] = "<redacted>" if name in REDACTED_HEADERS else raw_value.decode("latin-1")
         path = scope.get("path", "")
         query = scope.get("query_string", b"").decode("latin-1")
         self._entries.append(
-            {
-                "time": to_rfc3339(self._clock.now_ms()),
-                "method": scope.get("method", ""),
-                "path": f"{path}?{query}" if query else path,
-                "headers": headers,
-                "body": _redact_body(body) if body else None,
-                "status": status,
-            }
+            _Entry(
+                self._clock.now_ms(),
+                scope.get("method", ""),
+                f"{path}?{query}" if query else path,
+                list(scope.get("headers", [])),
+                body,
+                status,
+            )
         )
+
+
+class _Entry:
+    __slots__ = ("_rendered", "body", "headers", "method", "path", "status", "time_ms")
+
+    def __init__(
+        self, time_ms: int, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes, status: int
+    ) -> None:
+        self.time_ms = time_ms
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.status = status
+        self._rendered: dict[str, Any] | None = None
+
+    def render(self) -> dict[str, Any]:
+        if self._rendered is None:
+            headers: dict[str, str] = {}
+            for raw_name, raw_value in self.headers:
+                name = raw_name.decode("latin-1").lower()
+                headers[name] = "<redacted>" if name in REDACTED_HEADERS else raw_value.decode("latin-1")
+            self._rendered = {
+                "time": to_rfc3339(self.time_ms),
+                "method": self.method,
+                "path": self.path,
+                "headers": headers,
+                "body": _redact_body(self.body) if self.body else None,
+                "status": self.status,
+            }
+        return self._rendered
 
 
 class JournalMiddleware:
