@@ -36,7 +36,7 @@ if os.environ.get("HPL_CONTRACT_MUTANT"):
 RECORDER = pytest.StashKey[report.Recorder]()
 # Tests that need no server (the spec, the generated code, the hooks, the mutant check) stay out of
 # the report.
-OFFLINE_MODULES = {"test_spec.py", "test_generated.py", "test_hooks.py", "test_mutants.py"}
+OFFLINE_MODULES = {"test_spec.py", "test_generated.py", "test_hooks.py", "test_mutants.py", "test_target.py"}
 
 
 def _recorder(config: pytest.Config) -> report.Recorder:
@@ -50,6 +50,13 @@ def _recorder(config: pytest.Config) -> report.Recorder:
 def _is_online_contract_test(nodeid: str) -> bool:
     path = nodeid.split("::", 1)[0]
     return path.startswith("contract_tests/") and Path(path).name not in OFFLINE_MODULES
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A live target is checked before collection, so that an unusable BASE_URL ends the run with its
+    # fix in one line rather than inside a collection traceback.
+    if os.environ.get("BASE_URL"):
+        usable_target()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
