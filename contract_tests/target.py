@@ -8,15 +8,14 @@ URL's origin (decision D1) unless `HPL_OAUTH_URL` / `HPL_M2M_URL` name them.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from tests.serving import ThreadedServer
 
 API_PREFIX = "/api/hyper-precise/v1"
 OAUTH_PATH = "/api/ts/v1/oauth2/token"
@@ -227,38 +226,6 @@ def check_reachable(target: Target) -> None:
         raise TargetError(f"cannot reach BASE_URL={target.base_url}: {error!r}. {HOW_TO_TARGET}") from error
 
 
-class ThreadedServer:
-    """An ASGI app served by uvicorn on 127.0.0.1 and a free port, in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 20.0) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise TargetError(f"the sandbox did not start on {self.origin} within {timeout} s")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10.0)
-        self._socket.close()
-
-
 def build_sandbox_app(mutant: str | None = None) -> Any:
     """The sandbox app the suite checks: the real one, or the named broken variant of it."""
     from hpl_sandbox.app import create_app
@@ -283,7 +250,10 @@ def open_target(env: Mapping[str, str]) -> tuple[Target, Callable[[], None]]:
         target.tokens()
         return target, lambda: None
     server = ThreadedServer(build_sandbox_app(env.get("HPL_CONTRACT_MUTANT") or None))
-    server.start()
+    try:
+        server.start()
+    except RuntimeError as error:
+        raise TargetError(str(error)) from error
     try:
         target = sandbox_target(server.origin)
         target.tokens()
