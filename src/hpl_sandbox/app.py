@@ -11,18 +11,23 @@ and runs each API call through one pipeline whose order the contract suite relie
 7. the response is validated against the spec before it leaves.
 
 Every refusal carries the spec's error body; nothing answers HTML or a traceback.
+
+The paths of the spec's operations are answered by `SandboxApp` itself, straight from the ASGI
+messages: Starlette's request objects, router and middleware stack cost about a third of a report
+call. Everything else (token services, control plane, unknown paths) goes through Starlette.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -34,7 +39,7 @@ from hpl_sandbox import control, listeners, reports
 from hpl_sandbox.auth import OAuthError
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.errors import INTERNAL_ERROR, ApiError, bad_request
-from hpl_sandbox.journal import JournalMiddleware
+from hpl_sandbox.journal import MAX_RECORDED_BODY, JournalMiddleware
 from hpl_sandbox.runtime import Sandbox
 from hpl_sandbox.validation import Operation
 
@@ -43,27 +48,37 @@ log = logging.getLogger("hpl_sandbox")
 TOKEN_PATH = "/api/ts/v1/oauth2/token"
 LOGIN_PATH = "/api/m2m/v1/session/login"
 REPORT_TAG = "Device Reports"
+LAST_RESORT_BODY = {"errorCode": INTERNAL_ERROR, "errorMessage": "Internal error in the sandbox; see its log"}
 
 
-def _reject_huge_headers(request: Request, limit: int) -> None:
-    size = sum(len(name) + len(value) for name, value in request.scope["headers"])
+def _reject_huge_headers(raw_headers: list[tuple[bytes, bytes]], limit: int) -> None:
+    size = sum(len(name) + len(value) for name, value in raw_headers)
     if size > limit:
         raise bad_request(f"The request headers exceed {limit} bytes")
 
 
-async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
+async def _read_limited(chunks: AsyncIterator[bytes], declared: str, limit: int) -> tuple[bytes, bool]:
     """The body, or (b"", True) as soon as it is known to exceed `limit` bytes."""
-    declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return b"", True
-    chunks: list[bytes] = []
+    parts: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             return b"", True
-        chunks.append(chunk)
-    return b"".join(chunks), False
+        parts.append(chunk)
+    return b"".join(parts), False
+
+
+async def _body_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
 
 
 def _reject_constant(name: str) -> Any:
@@ -79,12 +94,12 @@ def _parse_json(raw: bytes) -> Any:
         raise bad_request(f"Malformed JSON: {error}") from error
 
 
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+def _media_type(headers: Mapping[str, str]) -> str:
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def _json_body(request: Request, raw: bytes, too_large: bool, limit: int) -> Any:
-    if _media_type(request) != "application/json":
+def _json_body(headers: Mapping[str, str], raw: bytes, too_large: bool, limit: int) -> Any:
+    if _media_type(headers) != "application/json":
         raise bad_request("Content-Type must be application/json")
     if too_large:
         raise bad_request(f"The request body exceeds {limit} bytes")
@@ -93,21 +108,40 @@ def _json_body(request: Request, raw: bytes, too_large: bool, limit: int) -> Any
     return _parse_json(raw)
 
 
-def _call_account(operation: Operation, request: Request, raw: bytes) -> str | None:
+@dataclass(frozen=True)
+class Incoming:
+    """What an API call brought: headers by lower-case name (the first of repeated ones, as
+    Starlette reads them), query parameters (the last of repeated ones, likewise) and the body."""
+
+    raw_headers: list[tuple[bytes, bytes]]
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    body: bytes
+    too_large: bool
+
+
+def _headers(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw_headers:
+        headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+    return headers
+
+
+def _call_account(operation: Operation, incoming: Incoming) -> str | None:
     """The account a call asks for: the body's `accountNumber` (the body is authoritative, D2),
     else the `accountNumber` header or query parameter. A header that disagrees with a readable
     body is therefore a 400 for disagreement, not a 403."""
-    if operation.body_validator is not None and raw:
+    if operation.body_validator is not None and incoming.body:
         try:
-            body = json.loads(raw)
+            body = json.loads(incoming.body)
         except (ValueError, RecursionError):
             body = None
         if isinstance(body, dict) and isinstance(body.get("accountNumber"), str):
             return str(body["accountNumber"])
     for parameter in operation.parameters:
         if parameter.name == "accountNumber":
-            source = request.headers if parameter.location == "header" else request.query_params
-            value = source.get("accountNumber")
+            source = incoming.headers if parameter.location == "header" else incoming.query
+            value = source.get(parameter.key)
             if value is not None:
                 return value
     return None
@@ -179,21 +213,20 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-async def _run_operation(sandbox: Sandbox, operation: Operation, request: Request) -> tuple[int, Any]:
+async def _run_operation(sandbox: Sandbox, operation: Operation, incoming: Incoming) -> tuple[int, Any]:
     config = sandbox.config
-    _reject_huge_headers(request, config.max_header_bytes)
-    raw, too_large = await _read_body(request, config.max_body_bytes)
-    account = sandbox.auth.authenticate(request.headers)
-    wanted = _call_account(operation, request, raw)
+    _reject_huge_headers(incoming.raw_headers, config.max_header_bytes)
+    account = sandbox.auth.authenticate(incoming.headers)
+    wanted = _call_account(operation, incoming)
     if wanted is not None and wanted != account:
         raise ApiError(403, f"The credentials do not give access to account {wanted}")
     body = None
     if operation.body_validator is not None:
-        body = _json_body(request, raw, too_large, config.max_body_bytes)
+        body = _json_body(incoming.headers, incoming.body, incoming.too_large, config.max_body_bytes)
     relaxed: frozenset[str] = frozenset()
     if config.compat_mode and REPORT_TAG in operation.tags:
         relaxed = frozenset(p.name for p in operation.parameters if p.location == "header")
-    params = operation.read_parameters(request.headers, request.query_params, relaxed)
+    params = operation.read_parameters(incoming.headers, incoming.query, relaxed)
     operation.check_body(body)
     if wanted is None:
         raise bad_request("accountNumber is required")
@@ -201,24 +234,110 @@ async def _run_operation(sandbox: Sandbox, operation: Operation, request: Reques
     return await HANDLERS[operation.operation_id](sandbox, call)
 
 
-def _api_endpoint(sandbox: Sandbox, by_method: dict[str, Operation]) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        operation = by_method[method]
+def _render(body: Any) -> bytes:
+    # What JSONResponse renders, without building a Response object per call.
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
+
+
+async def _send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+    content = b"" if body is None else _render(body)
+    raw_headers = [(b"content-length", str(len(content)).encode("latin-1"))]
+    if body is not None:
+        raw_headers.append((b"content-type", b"application/json"))
+    for name, value in (headers or {}).items():
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": content})
+
+
+@dataclass(frozen=True)
+class ApiPath:
+    """The operations of one path of the spec, by method."""
+
+    path: str
+    by_method: dict[str, Operation]
+
+    @property
+    def allow(self) -> str:
+        methods = set(self.by_method) | ({"HEAD"} if "GET" in self.by_method else set())
+        return ", ".join(sorted(methods))
+
+    def operation(self, method: str) -> Operation | None:
+        return self.by_method.get("GET" if method == "HEAD" else method)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point, as Starlette's router matches it."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] == "/":
+        return path[len(root) :]
+    return path
+
+
+class SandboxApp(Starlette):
+    """Starlette for everything, except the spec's operations, which it answers directly."""
+
+    sandbox: Sandbox
+    api_paths: dict[str, ApiPath]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        api_path = self.api_paths.get(_route_path(scope)) if scope["type"] == "http" else None
+        if api_path is None:
+            await super().__call__(scope, receive, send)
+            return
+        status = 0
+        body = b""
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            body = await self._answer(api_path, scope, receive, tracking_send)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if not status:
+                await _send_json(tracking_send, 500, LAST_RESORT_BODY)
+        finally:
+            try:
+                self.sandbox.journal.record(scope, body[:MAX_RECORDED_BODY], status)
+            except Exception:
+                # Recording is a test aid; it must never turn an answer into a failure.
+                log.exception("could not journal %s %s", scope.get("method"), scope.get("path"))
+
+    async def _answer(self, api_path: ApiPath, scope: Scope, receive: Receive, send: Send) -> bytes:
+        """Answers one call of an API path; returns the body it read, for the journal."""
+        sandbox = self.sandbox
+        method = scope["method"]
+        operation = api_path.operation(method)
+        if operation is None:
+            message = f"Method {method} is not allowed on {scope['path']}"
+            await _send_json(send, 405, ApiError(405, message).body(), {"Allow": api_path.allow})
+            return b""
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        headers = _headers(raw_headers)
+        raw, too_large = await _read_limited(
+            _body_chunks(receive), headers.get("content-length", ""), sandbox.config.max_body_bytes
+        )
         forced = await control.apply_forced(sandbox, operation.operation_id)
         if forced is not None:
-            return forced
+            await forced(scope, receive, send)
+            return raw
+        query_string = scope.get("query_string", b"")
+        query: Mapping[str, str] = QueryParams(query_string) if query_string else {}
         try:
-            status, body = await _run_operation(sandbox, operation, request)
+            status, body = await _run_operation(
+                sandbox, operation, Incoming(raw_headers, headers, query, raw, too_large)
+            )
         except ApiError as error:
             status, body = error.status, error.body()
         if sandbox.config.validate_responses:
             operation.check_response(status, body)
-        if body is None:
-            return Response(status_code=status)
-        return JSONResponse(body, status_code=status)
-
-    return endpoint
+        await _send_json(send, status, body)
+        return raw
 
 
 def _oauth_error(error: OAuthError) -> Response:
@@ -230,12 +349,16 @@ def _oauth_error(error: OAuthError) -> Response:
     )
 
 
+async def _read_request(request: Request, limit: int) -> tuple[bytes, bool]:
+    return await _read_limited(request.stream(), request.headers.get("content-length", ""), limit)
+
+
 def _token_endpoint(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        raw, too_large = await _read_body(request, sandbox.config.max_body_bytes)
+        raw, too_large = await _read_request(request, sandbox.config.max_body_bytes)
         if too_large:
             return _oauth_error(OAuthError(400, "invalid_request", "The request body is too large."))
-        if _media_type(request) != "application/x-www-form-urlencoded":
+        if _media_type(request.headers) != "application/x-www-form-urlencoded":
             return _oauth_error(
                 OAuthError(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded.")
             )
@@ -251,13 +374,13 @@ def _token_endpoint(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]
 
 def _login_endpoint(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        raw, too_large = await _read_body(request, sandbox.config.max_body_bytes)
+        raw, too_large = await _read_request(request, sandbox.config.max_body_bytes)
         try:
-            _reject_huge_headers(request, sandbox.config.max_header_bytes)
+            _reject_huge_headers(request.scope["headers"], sandbox.config.max_header_bytes)
             authorization = request.headers.get("authorization")
             # As on the API: a missing or bad bearer is a 401 before anything is said about the body.
             sandbox.auth.require_bearer(authorization)
-            body = _json_body(request, raw, too_large, sandbox.config.max_body_bytes)
+            body = _json_body(request.headers, raw, too_large, sandbox.config.max_body_bytes)
             if not isinstance(body, dict):
                 raise bad_request("The body must be a JSON object with username and password")
             return JSONResponse(sandbox.auth.login(authorization, body.get("username"), body.get("password")))
@@ -307,27 +430,27 @@ class LastResort:
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                body = {"errorCode": INTERNAL_ERROR, "errorMessage": "Internal error in the sandbox; see its log"}
-                await JSONResponse(body, status_code=500)(scope, receive, send)
+                await JSONResponse(LAST_RESORT_BODY, status_code=500)(scope, receive, send)
 
 
-def create_app(config: SandboxConfig | None = None) -> Starlette:
+def create_app(config: SandboxConfig | None = None) -> SandboxApp:
     sandbox = Sandbox(config or SandboxConfig())
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in sandbox.operations.values():
-        by_path.setdefault(operation.path, {})[operation.method] = operation
+        by_path.setdefault(sandbox.base_path + operation.path, {})[operation.method] = operation
     routes = [
-        Route(sandbox.base_path + path, _api_endpoint(sandbox, ops), methods=list(ops)) for path, ops in by_path.items()
+        Route(TOKEN_PATH, _token_endpoint(sandbox), methods=["POST"]),
+        Route(LOGIN_PATH, _login_endpoint(sandbox), methods=["POST"]),
+        *control.routes,
     ]
-    routes.append(Route(TOKEN_PATH, _token_endpoint(sandbox), methods=["POST"]))
-    routes.append(Route(LOGIN_PATH, _login_endpoint(sandbox), methods=["POST"]))
-    routes.extend(control.routes)
-    app = Starlette(
+    app = SandboxApp(
         routes=routes,
         lifespan=sandbox.lifespan,
         middleware=[Middleware(JournalMiddleware, journal=sandbox.journal), Middleware(LastResort)],
         exception_handlers={HTTPException: _http_error, ApiError: _api_error},
     )
+    app.sandbox = sandbox
+    app.api_paths = {path: ApiPath(path, ops) for path, ops in by_path.items()}
     # A trailing slash is another path, not a redirect: unknown paths answer 404 with the error body.
     app.router.redirect_slashes = False
     app.state.sandbox = sandbox

@@ -66,6 +66,7 @@ class Sandbox:
     def reset(self) -> None:
         self.clock.reset()
         self.store.wipe()
+        self.auth.forget()
         self.forced.clear()
         self.journal.clear()
         self.seed_demo()
@@ -78,3 +79,4 @@ class Sandbox:
             yield
         finally:
             await self.jobs.stop()
+            self.auth.flush()

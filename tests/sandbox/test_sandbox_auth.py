@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from hpl_sandbox.app import create_app
+from hpl_sandbox.clock import parse_rfc3339_ms
 from hpl_sandbox.config import ACCOUNT_1, ACCOUNT_2, SandboxConfig
+from hpl_sandbox.store import Store
 from tests.sandbox.support import (
     ACCOUNT_2_DEVICE,
     ACTIVE,
@@ -183,3 +187,53 @@ def test_development_credentials_are_overridable_by_environment(
     assert client.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth).status_code == 200
     old = ("sandbox-client-1", "sandbox-secret-1")
     assert client.post(TOKEN, data={"grant_type": "client_credentials"}, auth=old).status_code == 401
+
+
+def test_a_session_idles_out_from_its_last_use_not_from_its_last_write(make_client: Callable[..., TestClient]) -> None:
+    # The sandbox writes a session's last use back at most once a second; uses in between count all the same.
+    client = make_client(session_idle_timeout=60, token_ttl=10_000)
+    credentials = login(client)
+    client.post("/_sandbox/clock", json={"advance_seconds": 0.5})
+    assert call_sessions(client, credentials) == 200
+    client.post("/_sandbox/clock", json={"advance_seconds": 59.7})  # 60.2 s after login, 59.7 s after use
+    assert call_sessions(client, credentials) == 200
+    client.post("/_sandbox/clock", json={"advance_seconds": 60.1})
+    response = client.post(SESSIONS, json=BODY, headers={**credentials, **report_headers(BODY, False)})
+    assert_error(response, 401, says="expired")
+
+
+def _file_client(path: Path) -> TestClient:
+    return TestClient(create_app(SandboxConfig(db=str(path))))
+
+
+def test_a_session_kept_alive_by_another_sandbox_on_the_same_file_is_not_idled_out(tmp_path: Path) -> None:
+    database = tmp_path / "shared.db"
+    first, second = _file_client(database), _file_client(database)
+    credentials = login(first)
+    assert call_sessions(second, credentials) == 200  # the second sandbox now remembers the session
+    for client in (first, second):
+        client.post("/_sandbox/clock", json={"advance_seconds": 1000})
+    assert call_sessions(first, credentials) == 200
+    for client in (first, second):
+        client.post("/_sandbox/clock", json={"advance_seconds": 1000})
+    # 2000 s since the second sandbox saw the session, 1000 s since its last use through the first.
+    assert call_sessions(second, credentials) == 200
+
+
+def test_a_sessions_last_use_reaches_the_database_when_the_sandbox_stops(tmp_path: Path) -> None:
+    database = tmp_path / "kept.db"
+    with _file_client(database) as client:
+        credentials = login(client)
+        client.post("/_sandbox/clock", json={"advance_seconds": 0.2})
+        before_use = parse_rfc3339_ms(client.get("/_sandbox/clock").json()["now"])
+        assert call_sessions(client, credentials) == 200
+    store = Store(str(database))
+    [(last_used_ms,)] = store.query("SELECT last_used_ms FROM tokens WHERE token = ?", (credentials["VZ-M2M-Token"],))
+    store.close()
+    assert last_used_ms >= before_use
+
+
+def test_tokens_issued_by_another_sandbox_on_the_same_file_are_accepted(tmp_path: Path) -> None:
+    database = tmp_path / "shared.db"
+    credentials = login(_file_client(database))
+    assert call_sessions(_file_client(database), credentials) == 200

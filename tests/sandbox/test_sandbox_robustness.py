@@ -10,6 +10,8 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from hpl_sandbox import reports
 from hpl_sandbox.app import create_app
@@ -19,7 +21,9 @@ from tests.sandbox.support import (
     AGGREGATE,
     BASE,
     CALLBACKS,
+    LOGIN,
     SESSIONS,
+    TOKEN,
     Api,
     TestClient,
     assert_error,
@@ -141,6 +145,23 @@ def test_a_malformed_header_on_the_async_report_is_400(api: Api) -> None:
 @pytest.mark.parametrize("path", ["/", "/nothing", f"{BASE}/report", f"{BASE}/report/sessions/", "/api/../etc"])
 def test_an_unknown_path_is_404_with_the_error_body(api: Api, path: str) -> None:
     assert_error(api.client.get(path, headers=api.credentials), 404, "INVALID_PARAMETER")
+
+
+def test_the_sandbox_answers_below_the_path_it_is_mounted_at() -> None:
+    outer = Starlette(routes=[Mount("/hpl", app=create_app(SandboxConfig()))])
+    with TestClient(outer) as client:
+        token = client.post(
+            "/hpl" + TOKEN, data={"grant_type": "client_credentials"}, auth=("sandbox-client-1", "sandbox-secret-1")
+        )
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        session = client.post(
+            "/hpl" + LOGIN, json={"username": "sandbox-user-1", "password": "sandbox-password-1"}, headers=bearer
+        )
+        credentials = {**bearer, "VZ-M2M-Token": session.json()["sessionToken"]}
+        body = {"accountNumber": ACCOUNT_1, "imei": [ACTIVE]}
+        response = client.post("/hpl" + AGGREGATE, json=body, headers={**credentials, **report_headers(body, True)})
+        assert response.status_code == 200, response.text
+        assert [line["imei"] for line in response.json()["usage"]] == [ACTIVE]
 
 
 @pytest.mark.parametrize("method", ["TRACE", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "FOO"])
