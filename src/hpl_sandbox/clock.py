@@ -57,6 +57,9 @@ def _to_rfc3339_by_datetime(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
+# A report call parses each of its dates up to three times (its header, the body field, the range);
+# the function is pure, so repeated text is answered from memory.
+@functools.lru_cache(maxsize=1024)
 def parse_rfc3339_ms(text: str) -> int:
     """An RFC 3339 date-time as epoch milliseconds; digits past the millisecond are dropped.
 

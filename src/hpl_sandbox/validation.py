@@ -194,13 +194,65 @@ def compile_fast(root: dict[str, Any]) -> Callable[[Any], Any] | None:
     except Untranslatable:
         return None
     formats = {name: format_check(name) for name in _formats_in(root)}
+    unique_paths = _take_unique_items(translated)
     check: Callable[[Any], Any] = fastjsonschema.compile(
         {"$schema": DRAFT4, **translated},
         formats=formats,
         use_default=False,
         detailed_exceptions=False,
     )
-    return check
+    return functools.partial(_check_then_unique, check, unique_paths) if unique_paths else check
+
+
+# fastjsonschema decides `uniqueItems` by turning every item into a frozen canonical form through a
+# recursive Python function: 12 of the 21 µs that validating a 10-device aggregate answer took. An
+# array reached from the root through `properties` alone is checked here instead: items that are
+# all distinct as Python values (dicts as their frozen items) are distinct for the reference too,
+# since its equality only ever equates what Python equates; anything else is judged by
+# fastjsonschema's own canonical form, and a duplicate goes to the reference like any refusal.
+def _take_unique_items(schema: dict[str, Any], path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """Removes `uniqueItems: true` from the nodes reached through `properties`; returns their paths."""
+    found: list[tuple[str, ...]] = []
+    if schema.get("uniqueItems") is True:
+        del schema["uniqueItems"]
+        found.append(path)
+    for name, sub in schema.get("properties", {}).items():
+        if isinstance(sub, dict):
+            found.extend(_take_unique_items(sub, (*path, name)))
+    return tuple(found)
+
+
+def _canonical(value: Any) -> Any:
+    # fastjsonschema's own form for `uniqueItems`: booleans apart from numbers, containers frozen.
+    if isinstance(value, dict):
+        return frozenset((key, _canonical(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return tuple(_canonical(item) for item in value)
+    if isinstance(value, bool):
+        return (bool, value)
+    return value
+
+
+def _unique(items: list[Any]) -> bool:
+    try:
+        distinct = len({frozenset(item.items()) if type(item) is dict else item for item in items})
+    except TypeError:  # an unhashable value: a list, or a dict inside an item
+        distinct = 0
+    return distinct == len(items) or len({_canonical(item) for item in items}) == len(items)
+
+
+def _check_then_unique(check: Callable[[Any], Any], paths: tuple[tuple[str, ...], ...], value: Any) -> Any:
+    check(value)
+    for path in paths:
+        node = value
+        for name in path:
+            if not isinstance(node, dict) or name not in node:
+                break
+            node = node[name]
+        else:
+            if isinstance(node, list) and not _unique(node):
+                raise ValueError(f"duplicate items at {'.'.join(path) or 'the root'}")
+    return value
 
 
 class SchemaCheck:
@@ -260,6 +312,11 @@ class Parameter:
     kind: str
     validator: SchemaCheck
 
+    @property
+    def key(self) -> str:
+        """The name to look the parameter up by: header names arrive in lower case."""
+        return self.name.lower() if self.location == "header" else self.name
+
     def read(self, raw: str) -> Any:
         """The raw string as the declared type, or ApiError 400 naming the parameter."""
         if self.kind == "integer":
@@ -301,7 +358,7 @@ class Operation:
         values: dict[str, Any] = {}
         for parameter in self.parameters:
             source = headers if parameter.location == "header" else query
-            raw = source.get(parameter.name)
+            raw = source.get(parameter.key)
             if raw is None:
                 if parameter.required and parameter.name not in relaxed:
                     raise bad_request(f"{parameter.location} '{parameter.name}' is required")

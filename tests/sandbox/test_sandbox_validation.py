@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from jsonschema.exceptions import best_match
 from openapi_schema_validator import oas30_format_checker
 
+from hpl_sandbox.config import ACCOUNT_1
 from hpl_sandbox.runtime import compiled_spec
 from hpl_sandbox.spec import load_spec
 from hpl_sandbox.validation import SchemaCheck, compile_schema, describe, format_check, to_json_schema
@@ -298,3 +299,58 @@ DATE_TIME_LIKE = st.from_regex(
 @example("2026-11-24T07:00:00Z\n")
 def test_the_date_time_format_accepts_what_the_reference_accepts(text: str) -> None:
     assert format_check("date-time")(text) == oas30_format_checker.conforms(text, "date-time")
+
+
+USAGE = {"imei": "709312034493372", "numberOfSessions": 2, "bytesTransferred": 10}
+DEVICE_ERROR = {
+    "imei": "709312034493380",
+    "errorMessage": "Device Not Certified",
+    "errorResponse": {
+        "errorCode": "INVALID_PARAMETER",
+        "errorMessage": "Device Not Certified",
+        "httpStatusCode": "403 FORBIDDEN",
+        "detailErrorMessage": "The device is not certified for HPL.",
+    },
+}
+TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
+
+
+@pytest.mark.parametrize(
+    ("name", "document"),
+    [
+        ("calculateAggregatedReportSynchronous body", {"accountNumber": ACCOUNT_1, "imei": [USAGE["imei"]] * 2}),
+        ("calculateAggregatedReportSynchronous 200", {"txid": TXID, "usage": [USAGE, dict(reversed(USAGE.items()))]}),
+        ("calculateAggregatedReportSynchronous 200", {"txid": TXID, "errors": [DEVICE_ERROR, {**DEVICE_ERROR}]}),
+        (
+            "calculateAggregatedReportSynchronous 200",
+            {"txid": TXID, "usage": [USAGE, {**USAGE, "numberOfSessions": 2.0}]},
+        ),
+    ],
+)
+def test_repeated_items_of_a_unique_array_are_refused_as_the_reference_refuses_them(name: str, document: Any) -> None:
+    check = CHECKS[name]
+    assert not check.passes_fast(document)
+    assert assert_agrees(check, document) is False
+
+
+@pytest.mark.parametrize(
+    ("name", "document"),
+    [
+        (
+            "calculateAggregatedReportSynchronous body",
+            {"accountNumber": ACCOUNT_1, "imei": ["709312034493372", "709312034493373"]},
+        ),
+        (
+            "calculateAggregatedReportSynchronous 200",
+            {"txid": TXID, "usage": [USAGE, {**USAGE, "imei": "709312034493373"}]},
+        ),
+        (
+            "calculateAggregatedReportSynchronous 200",
+            {"txid": TXID, "errors": [DEVICE_ERROR, {**DEVICE_ERROR, "imei": "709312034493373"}]},
+        ),
+    ],
+)
+def test_distinct_items_of_a_unique_array_pass_the_fast_path(name: str, document: Any) -> None:
+    check = CHECKS[name]
+    assert check.passes_fast(document)
+    assert assert_agrees(check, document) is True
