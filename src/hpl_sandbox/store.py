@@ -1,7 +1,9 @@
 """The sandbox's SQLite database: schema, deterministic seeding and the report queries.
 
-Times are integer epoch milliseconds. Reports are computed by SQL over the index on
-(imei, start_ms); Python only walks the per-device result rows, never the sessions.
+Times are integer epoch milliseconds. Reports are computed by SQL: the sessions report over the
+index on (imei, start_ms), the aggregate over per-device prefix sums of the sessions
+(`session_totals`), which `seed` rebuilds with the sessions and `Store()` builds for a file written
+before it existed. Python only walks the per-device result rows, never the sessions.
 """
 
 from __future__ import annotations
@@ -52,6 +54,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     num_bytes INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_device ON sessions (imei, start_ms, end_ms, num_bytes);
+-- Derived from sessions (see _SESSION_TOTALS): per device, in (start_ms, end_ms, num_bytes) order,
+-- the number and byte sum of its sessions up to and including this one. cum_n is in the key so
+-- that sessions sharing a start_ms stay distinct rows and the last of them has the highest cum_n.
+CREATE TABLE IF NOT EXISTS session_totals (
+    imei TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    cum_n INTEGER NOT NULL,
+    cum_bytes INTEGER NOT NULL,
+    PRIMARY KEY (imei, start_ms, cum_n)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -116,6 +128,22 @@ INSERT INTO sessions (imei, start_ms, end_ms, num_bytes)
 SELECT imei, start_ms, start_ms + 1000 + (c % 7200000), e % 5000000 FROM rows ORDER BY imei, start_ms
 """
 
+# PRAGMA user_version of a database whose session_totals match its sessions. A file written before
+# session_totals existed has 0.
+SCHEMA_VERSION = 2
+
+# Reads sessions in the order of sessions_by_device, so the window needs no sorter. For 10,000
+# devices x 180 days (480,191 sessions) it takes ≈ 0.4 s: seeding ≈ 0.7 s → 1.1 s, the file
+# 42 MiB → 60 MiB.
+BUILD_SESSION_TOTALS = """
+INSERT INTO session_totals (imei, start_ms, cum_n, cum_bytes)
+SELECT imei, start_ms, ROW_NUMBER() OVER w, SUM(num_bytes) OVER w FROM sessions
+WINDOW w AS (PARTITION BY imei ORDER BY start_ms, end_ms, num_bytes ROWS UNBOUNDED PRECEDING)
+"""
+
+# The last session of the last device, as each table has it: two index seeks.
+_LAST_SESSION = "SELECT imei, start_ms FROM {table} ORDER BY imei DESC, start_ms DESC LIMIT 1"
+
 
 @dataclass(frozen=True)
 class DeviceRow:
@@ -142,6 +170,20 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.executescript(SCHEMA)
+        if self._session_totals_stale():
+            with self.transaction() as db:
+                if self._session_totals_stale():  # unless another process built them meanwhile
+                    db.execute("DELETE FROM session_totals")
+                    db.execute(BUILD_SESSION_TOTALS)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _session_totals_stale(self) -> bool:
+        """True for a file written before session_totals existed (user_version below 2), or
+        re-seeded since by a version without them (the last session differs). Seeding keeps them
+        current otherwise, so opening a current file costs two index seeks and no write lock."""
+        version: int = self.query("PRAGMA user_version")[0][0]
+        last_session = self.query(_LAST_SESSION.format(table="sessions"))
+        return version < SCHEMA_VERSION or last_session != self.query(_LAST_SESSION.format(table="session_totals"))
 
     def close(self) -> None:
         with self._lock:
@@ -173,7 +215,7 @@ class Store:
 
     def wipe(self) -> None:
         with self.transaction() as db:
-            for table in ("devices", "sessions", "tokens", "listeners", "jobs", "deliveries"):
+            for table in ("devices", "sessions", "session_totals", "tokens", "listeners", "jobs", "deliveries"):
                 db.execute(f"DELETE FROM {table}")
 
     def seed(self, now_ms: int, devices: int, days: int, seed: int) -> int:
@@ -199,6 +241,7 @@ class Store:
 
         with self.transaction() as db:
             db.execute("DELETE FROM sessions")
+            db.execute("DELETE FROM session_totals")
             db.execute("DELETE FROM devices")
             db.executemany(
                 "INSERT INTO devices (imei, account, state, device_group, data_plan, has_sessions)"
@@ -207,6 +250,7 @@ class Store:
             )
             if days > 0:
                 db.execute(SEED_SESSIONS, {"days": days, "seed": seed, "first_day_ms": first_day_ms})
+                db.execute(BUILD_SESSION_TOTALS)
             count: int = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
         return count
 
@@ -262,31 +306,43 @@ class Store:
         return [DeviceRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
 
-# The sessions of each device are counted and summed by two correlated subqueries over the
-# covering index (imei, start_ms, end_ms, num_bytes): each walks only that device's range, in
-# index order, with no sorter. Joining the sessions and grouping instead fed every session row
-# through a temporary B-tree and took 2.5 times as long (10 devices x 180 days: ≈ 125 µs → 50 µs;
-# the account's 10,000 devices: ≈ 230 ms → 65 ms). The requested list stays one JSON parameter:
-# json_each costs no more than `VALUES (?, ?), …` here, keeps the statement text constant for
-# sqlite3's statement cache and has no limit on the number of devices.
-_SESSION_TOTALS = """
-    (SELECT COUNT(*) FROM sessions s WHERE s.imei = {imei} AND s.start_ms BETWEEN :start AND :end),
-    (SELECT COALESCE(SUM(s.num_bytes), 0) FROM sessions s
-        WHERE s.imei = {imei} AND s.start_ms BETWEEN :start AND :end)
-"""
+# A device's sessions starting in [start, end] number cum_n at its last session starting at or
+# before end minus cum_n at its last session starting before start (and likewise for bytes): per
+# bound, one seek in session_totals' key finds that session and a join on the key reads its sums,
+# whatever the length of the range. The clamp at 0 keeps what BETWEEN answers for a reversed range
+# (the lower total is then the later one). 10 devices x 180 days: ≈ 59 µs → 21 µs for the
+# statement (Store.aggregate ≈ 57 µs → 27 µs; the account's 10,000 devices ≈ 65 ms → 35 ms)
+# against two correlated subqueries walking each device's ~60 rows of sessions_by_device for
+# COUNT and SUM (which were themselves 2.5 times faster than joining the sessions and grouping);
+# four scalar subqueries, one per total, took ≈ 23 µs; a rowid table with an (imei, start_ms)
+# index ≈ 19 µs for 80% more space. The requested list stays one JSON parameter: json_each costs no more than
+# `VALUES (?, ?), …` here, keeps the statement text constant for sqlite3's statement cache and has
+# no limit on the number of devices.
+_LAST_AT = """
+    LEFT JOIN session_totals {alias} ON {alias}.imei = {imei} AND ({alias}.start_ms, {alias}.cum_n) = (
+        SELECT t.start_ms, t.cum_n FROM session_totals t WHERE t.imei = {imei} AND t.start_ms {bound}
+        ORDER BY t.start_ms DESC, t.cum_n DESC LIMIT 1
+    )"""
+_SESSION_TOTALS = """MAX(COALESCE(hi.cum_n, 0) - COALESCE(lo.cum_n, 0), 0),
+           MAX(COALESCE(hi.cum_bytes, 0) - COALESCE(lo.cum_bytes, 0), 0)"""
+
+
+def _last_at(imei: str) -> str:
+    return _LAST_AT.format(alias="hi", imei=imei, bound="<= :end") + _LAST_AT.format(
+        alias="lo", imei=imei, bound="< :start"
+    )
+
 
 AGGREGATE_REQUESTED = f"""
-    SELECT req.value, d.account, d.state, d.device_group, d.data_plan,
-           {_SESSION_TOTALS.format(imei="req.value")}
+    SELECT req.value, d.account, d.state, d.device_group, d.data_plan, {_SESSION_TOTALS}
     FROM json_each(:imeis) req
-    LEFT JOIN devices d ON d.imei = req.value
+    LEFT JOIN devices d ON d.imei = req.value{_last_at("req.value")}
     ORDER BY req.key
 """
 
 AGGREGATE_ACCOUNT = f"""
-    SELECT d.imei, d.account, d.state, d.device_group, d.data_plan,
-           {_SESSION_TOTALS.format(imei="d.imei")}
-    FROM devices d
+    SELECT d.imei, d.account, d.state, d.device_group, d.data_plan, {_SESSION_TOTALS}
+    FROM devices d{_last_at("d.imei")}
     WHERE d.account = :account AND (:grp IS NULL OR d.device_group = :grp) AND (:plan IS NULL OR d.data_plan = :plan)
     ORDER BY d.imei
 """
