@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -49,24 +48,6 @@ async def constant_app(scope: Scope, receive: Receive, send: Send) -> None:
         return
     await _drain(receive)
     await _answer(send, 200, AGGREGATE_BODY)
-
-
-def slow_echo_app(delay: float) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """A stand-in for a remote service: answers every requested IMEI after `delay` seconds of waiting.
-
-    It spends almost no CPU, so it shows what a client's concurrency buys when the network and the
-    service, not the local cores, set the pace — as against the real API.
-    """
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        request = json.loads(await _drain(receive))
-        await asyncio.sleep(delay)
-        usage = [{"imei": imei, "numberOfSessions": 1, "bytesTransferred": 2057} for imei in request["imei"]]
-        await _answer(send, 200, json.dumps({"txid": None, "usage": usage}).encode())
-
-    return app
 
 
 class Listener:

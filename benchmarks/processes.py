@@ -96,11 +96,15 @@ def _tree(pid: int) -> list[int]:
 
 
 def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # schedstat counts each thread's time on a CPU in nanoseconds; /proc/<pid>/stat counts clock
+    # ticks (10 ms), too coarse for a batch round of tens of milliseconds.
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(task.read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue  # a thread that ended while being read
+    return total / 1e9
 
 
 def _status_kb(pid: int, key: str) -> int:

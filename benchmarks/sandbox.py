@@ -89,6 +89,13 @@ def sessions_request(imei: str, tokens: Tokens) -> tuple[dict[str, Any], dict[st
     return body, headers
 
 
+def force_latency(origin: str, latency_ms: int, operation_id: str = "calculateAggregatedReportSynchronous") -> None:
+    """Makes the sandbox wait `latency_ms` before every answer of the operation, as a remote service's
+    network and processing time would (a forced 200 only delays; the answer is the real one)."""
+    forced = {"operationId": operation_id, "status": 200, "latency_ms": latency_ms, "times": 1_000_000}
+    httpx.post(origin + "/_sandbox/force", json=forced, timeout=30).raise_for_status()
+
+
 def check(origin: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
     """Send one request and insist on 200, so a benchmark never times error answers."""
     response = httpx.post(origin + API + path, content=json.dumps(body), headers=headers, timeout=60)

@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from benchmarks.apps import Listener, constant_app, slow_echo_app
+from benchmarks.apps import Listener, constant_app
 
 
 def _app(args: argparse.Namespace) -> Any:
@@ -22,8 +22,6 @@ def _app(args: argparse.Namespace) -> Any:
         return constant_app
     if args.what == "listener":
         return Listener()
-    if args.what == "slow-echo":
-        return slow_echo_app(args.delay_ms / 1000)
     from hpl_sandbox.app import create_app
     from hpl_sandbox.config import SandboxConfig
 
@@ -38,7 +36,7 @@ def _app(args: argparse.Namespace) -> Any:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.serve")
-    parser.add_argument("what", choices=["constant", "sandbox", "listener", "slow-echo"])
+    parser.add_argument("what", choices=["constant", "sandbox", "listener"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--http", choices=["h11", "httptools"], default="h11")
@@ -47,7 +45,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-validate-responses", action="store_true", help="skip the sandbox's check of its own answers"
     )
-    parser.add_argument("--delay-ms", type=float, default=20.0, help="slow-echo's service time")
     parser.add_argument("--compat", action="store_true", help="accept report calls without the report headers")
     parser.add_argument("--workers", type=int, default=1, help="server processes sharing the port")
     return parser
