@@ -282,7 +282,11 @@ class SandboxApp(Starlette):
     api_paths: dict[str, ApiPath]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        api_path = self.api_paths.get(_route_path(scope)) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        self.sandbox.sync()
+        api_path = self.api_paths.get(_route_path(scope))
         if api_path is None:
             await super().__call__(scope, receive, send)
             return

@@ -18,14 +18,18 @@ class Clock:
     def offset_seconds(self) -> float:
         return self._offset_ms / 1000
 
-    def advance(self, seconds: float) -> None:
-        self._offset_ms += round(seconds * 1000)
-
     def set_now(self, now_ms: int) -> None:
         self._offset_ms = now_ms - time.time_ns() // 1_000_000
 
     def reset(self) -> None:
         self._offset_ms = 0
+
+    @property
+    def offset_ms(self) -> int:
+        return self._offset_ms
+
+    def set_offset_ms(self, offset_ms: int) -> None:
+        self._offset_ms = offset_ms
 
 
 # Below 2**32 seconds (the year 2106) `ms / 1000` is within half a microsecond of the exact value,

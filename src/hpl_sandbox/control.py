@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from hpl_sandbox.clock import parse_rfc3339_ms, to_rfc3339
 from hpl_sandbox.errors import ApiError, bad_request
+from hpl_sandbox.store import Store
 
 if TYPE_CHECKING:
     from hpl_sandbox.runtime import Sandbox
@@ -38,29 +39,54 @@ class Forced:
 
 
 class ForcedResponses:
-    """Queued overrides per operationId, consumed one call at a time."""
+    """Queued overrides per operationId, consumed one call at a time, kept in the database so that
+    every process serving the file takes from the same queue. Which operations have any is kept
+    in memory, so a call with nothing forced reads nothing."""
 
-    def __init__(self) -> None:
-        self._queues: dict[str, list[Forced]] = {}
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: set[str] = set()
+        self.reload()
+
+    def reload(self) -> None:
+        self._pending = {op for (op,) in self._store.query("SELECT DISTINCT operation_id FROM forced")}
 
     def add(self, operation_id: str, forced: Forced) -> None:
-        self._queues.setdefault(operation_id, []).append(forced)
+        self._store.execute(
+            "INSERT INTO forced (operation_id, status, latency_ms, times, gateway_html) VALUES (?, ?, ?, ?, ?)",
+            (operation_id, forced.status, forced.latency_ms, forced.times, int(forced.gateway_html)),
+        )
+        self._pending.add(operation_id)
 
     def take(self, operation_id: str) -> Forced | None:
-        queue = self._queues.get(operation_id)
-        if not queue:
+        if operation_id not in self._pending:
             return None
-        head = queue[0]
-        head.times -= 1
-        if head.times <= 0:
-            queue.pop(0)
-        return head
+        with self._store.transaction() as db:
+            row = db.execute(
+                "SELECT id, status, latency_ms, times, gateway_html FROM forced WHERE operation_id = ?"
+                " ORDER BY id LIMIT 1",
+                (operation_id,),
+            ).fetchone()
+            if row is not None:
+                if row[3] <= 1:
+                    db.execute("DELETE FROM forced WHERE id = ?", (row[0],))
+                else:
+                    db.execute("UPDATE forced SET times = times - 1 WHERE id = ?", (row[0],))
+        self.reload()
+        return None if row is None else Forced(row[1], row[2], row[3] - 1, bool(row[4]))
 
     def clear(self) -> None:
-        self._queues.clear()
+        self._store.execute("DELETE FROM forced")
+        self._pending.clear()
 
     def pending(self) -> dict[str, list[dict[str, Any]]]:
-        return {op: [vars(f).copy() for f in queue] for op, queue in self._queues.items() if queue}
+        queues: dict[str, list[dict[str, Any]]] = {}
+        for op, status, latency_ms, times, gateway_html in self._store.query(
+            "SELECT operation_id, status, latency_ms, times, gateway_html FROM forced ORDER BY id"
+        ):
+            forced = Forced(status, latency_ms, times, bool(gateway_html))
+            queues.setdefault(op, []).append(vars(forced).copy())
+        return queues
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -145,16 +171,16 @@ async def clock(request: Request) -> Response:
             step = data["advance_seconds"]
             if not isinstance(step, int | float) or isinstance(step, bool) or abs(step) > 1e10:
                 raise bad_request("advance_seconds must be a number")
-            sandbox.clock.advance(step)
+            sandbox.state.advance_clock(step)
         elif "now" in data:
             if not isinstance(data["now"], str):
                 raise bad_request("now must be an RFC 3339 date-time")
             try:
-                sandbox.clock.set_now(parse_rfc3339_ms(data["now"]))
+                sandbox.state.set_clock(parse_rfc3339_ms(data["now"]))
             except (ValueError, OverflowError) as error:
                 raise bad_request(f"now: {error}") from error
         elif data.get("reset") is True:
-            sandbox.clock.reset()
+            sandbox.state.reset_clock()
         else:
             raise bad_request('send {"advance_seconds": x}, {"now": "<RFC 3339>"} or {"reset": true}')
     return JSONResponse(_clock_view(sandbox))

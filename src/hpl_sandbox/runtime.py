@@ -16,6 +16,7 @@ from hpl_sandbox.control import ForcedResponses
 from hpl_sandbox.jobs import JobRunner
 from hpl_sandbox.journal import Journal
 from hpl_sandbox.spec import base_path, default_spec_path, load_spec
+from hpl_sandbox.state import SharedState
 from hpl_sandbox.store import Store
 from hpl_sandbox.validation import Operation, compile_component, compile_operations
 
@@ -52,9 +53,10 @@ class Sandbox:
         self.base_path = base_path(self.spec)
         self.clock = Clock()
         self.store = Store(config.db)
+        self.state = SharedState(self.store, self.clock)
         self.auth = Authenticator(config, self.store, self.clock)
         self.journal = Journal(self.clock, config.journal_size)
-        self.forced = ForcedResponses()
+        self.forced = ForcedResponses(self.store)
         self.jobs = JobRunner(config, self.store, compiled.message_validator)
         if not self.store.has_devices():
             self.seed_demo()
@@ -63,10 +65,19 @@ class Sandbox:
         config = self.config
         return self.store.seed(self.clock.now_ms(), config.demo_devices, config.demo_days, config.seed)
 
+    def sync(self) -> None:
+        """Takes up what other processes serving the same file changed (see state.py); called
+        before every request."""
+        if self.state.sync():
+            self.forced.reload()
+            if self.state.reset_elsewhere:
+                self.auth.forget()
+
     def reset(self) -> None:
-        self.clock.reset()
+        self.state.reset_clock()
         self.store.wipe()
         self.auth.forget()
+        self.state.next_generation()
         self.forced.clear()
         self.journal.clear()
         self.seed_demo()

@@ -102,6 +102,32 @@ CREATE TABLE IF NOT EXISTS deliveries (
     next_attempt_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_ms);
+-- What every process serving this file must agree on (see Sandbox.sync): the clock offset and a
+-- generation that each reset increments.
+CREATE TABLE IF NOT EXISTS sandbox_state (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Answers queued by POST /_sandbox/force, taken one call at a time by whichever process serves it.
+CREATE TABLE IF NOT EXISTS forced (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    operation_id TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    latency_ms INTEGER NOT NULL,
+    times INTEGER NOT NULL,
+    gateway_html INTEGER NOT NULL
+);
+-- The journal of received API calls: raw headers (JSON list of [name, value] in latin-1) and body,
+-- redacted when read.
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL,
+    status INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS deliveries_by_txid ON deliveries (txid, ord);
 """
 
@@ -184,6 +210,12 @@ class Store:
         version: int = self.query("PRAGMA user_version")[0][0]
         last_session = self.query(_LAST_SESSION.format(table="sessions"))
         return version < SCHEMA_VERSION or last_session != self.query(_LAST_SESSION.format(table="session_totals"))
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process on the file) has committed."""
+        with self._lock:
+            version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     def close(self) -> None:
         with self._lock:
