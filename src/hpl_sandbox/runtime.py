@@ -55,7 +55,7 @@ class Sandbox:
         self.store = Store(config.db)
         self.state = SharedState(self.store, self.clock)
         self.auth = Authenticator(config, self.store, self.clock)
-        self.journal = Journal(self.clock, config.journal_size)
+        self.journal = Journal(self.clock, config.journal_size, self.store)
         self.forced = ForcedResponses(self.store)
         self.jobs = JobRunner(config, self.store, compiled.message_validator)
         if not self.store.has_devices():
@@ -90,4 +90,5 @@ class Sandbox:
             yield
         finally:
             await self.jobs.stop()
+            self.journal.flush()
             self.auth.flush()
