@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8080
 DB ?= sandbox.db
+WORKERS ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help install lint-spec generate check-generated lint typecheck test contract mutants sandbox bench clean
@@ -61,7 +62,7 @@ mutants: $(STAMP)
 	$(BIN)/python -m contract_tests.mutants.run
 
 sandbox: $(STAMP)
-	$(BIN)/hpl-sandbox serve --host 127.0.0.1 --port $(PORT) --db $(DB)
+	$(BIN)/hpl-sandbox serve --host 127.0.0.1 --port $(PORT) --db $(DB) --workers $(WORKERS)
 
 # QUICK=1: a smoke run of a few seconds (no wrk, Prism or vendor SDK), written outside the tree.
 bench: $(STAMP)

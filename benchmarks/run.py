@@ -156,7 +156,7 @@ def run(plan: Plan, out: Path, *, fresh_clone: bool) -> Path:
             batch = bench_batch.run(
                 [
                     bench_batch.BatchServer(f"sandbox, {loop}+{http}", sandbox),
-                    bench_batch.BatchServer(f"sandbox, 2 server processes, {loop}+{http}", sandbox_two),
+                    bench_batch.BatchServer(f"sandbox, 2 worker processes, {loop}+{http}", sandbox_two),
                     bench_batch.BatchServer(
                         f"sandbox with {SERVICE_LATENCY_MS} ms of service latency per call, {loop}+{http}", sandbox_far
                     ),

@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sqlite3
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hpl_sandbox.config import SandboxConfig
+from hpl_sandbox.jobs import worker_lock_path
+
+if TYPE_CHECKING:
+    from hpl_sandbox.app import SandboxApp
 
 # Headers up to this size reach the app, which answers an oversized one with the JSON error body
 # instead of the server's plain-text refusal.
 H11_MAX_INCOMPLETE_EVENT = 1024 * 1024
 
+# With several workers, each process builds its app from the serve options the parent leaves here
+# as JSON: uvicorn can only start worker processes from an import string.
+ARGS_VARIABLE = "HPL_SANDBOX_SERVE_ARGS"
+CONFIG_OPTIONS = (
+    "db",
+    "compat",
+    "token_ttl",
+    "session_idle_timeout",
+    "callback_timeout",
+    "callback_max_attempts",
+    "callback_backoff",
+)
 
-def _banner(config: SandboxConfig, host: str, port: int) -> str:
+
+def _banner(config: SandboxConfig, host: str, port: int, workers: int = 1) -> str:
     lines = [
-        f"hpl-sandbox on http://{host}:{port}  (database: {config.db}; compatibility mode: {config.compat_mode})",
+        f"hpl-sandbox on http://{host}:{port}  (database: {config.db}; compatibility mode: {config.compat_mode};"
+        f" workers: {workers})",
         f"  HPL API:        http://{host}:{port}/api/hyper-precise/v1",
         f"  OAuth2 token:   POST http://{host}:{port}/api/ts/v1/oauth2/token",
         f"  M2M login:      POST http://{host}:{port}/api/m2m/v1/session/login",
@@ -43,16 +64,33 @@ def serve_config(args: argparse.Namespace) -> SandboxConfig:
     )
 
 
+def app_from_environment() -> SandboxApp:
+    """The app of one of several worker processes, built from the options the parent left in
+    `ARGS_VARIABLE` (uvicorn's factory for `--workers N`)."""
+    from hpl_sandbox.app import create_app
+
+    return create_app(serve_config(argparse.Namespace(**json.loads(os.environ[ARGS_VARIABLE]))))
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hpl_sandbox.app import create_app
 
     config = serve_config(args)
+    # Builds (and with one worker, serves) the app here, so that a bad database path fails in one
+    # line before any worker starts, and the workers find the file ready: schema, seeded fleet.
     app = create_app(config)
-    print(_banner(config, args.host, args.port), flush=True)
+    print(_banner(config, args.host, args.port, args.workers), flush=True)
+    target: SandboxApp | str = app
+    if args.workers > 1:
+        app.sandbox.store.close()
+        os.environ[ARGS_VARIABLE] = json.dumps({name: getattr(args, name) for name in CONFIG_OPTIONS})
+        target = "hpl_sandbox.cli:app_from_environment"
     uvicorn.run(
-        app,
+        target,
+        factory=args.workers > 1,
+        workers=args.workers,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -111,6 +149,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--callback-max-attempts", type=_at_least_one, default=SandboxConfig.callback_max_attempts)
     serve.add_argument("--callback-backoff", type=_seconds, default=SandboxConfig.callback_backoff)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--workers", type=_at_least_one, default=1, help="server processes sharing the port and the database file"
+    )
     serve.set_defaults(run=_serve)
     seed = commands.add_parser("seed", help="replace the devices and sessions of a database with a seeded fleet")
     seed.add_argument("--devices", type=_positive, default=SandboxConfig.demo_devices)
@@ -121,8 +162,20 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, checked: `serve --workers N` needs a database that every process can open."""
+    root = parser()
+    args = root.parse_args(argv)
+    if args.command == "serve" and args.workers > 1 and worker_lock_path(args.db) is None:
+        root.error(
+            f"serve --workers {args.workers} needs a database file: with --db {args.db!r} each worker"
+            " process would serve its own empty database"
+        )
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse(argv)
     try:
         code: int = args.run(args)
     except (OSError, ValueError, sqlite3.Error) as error:

@@ -5,18 +5,27 @@ transaction that stores one delivery row per device per listener; then it POSTs 
 retrying with exponential backoff until `callback_max_attempts`, after which a row stays
 `undelivered`. Everything lives in the database, so a restart resumes where it stopped.
 Backoff runs on real time, not on the sandbox clock, so moving the clock never floods listeners.
+
+Several processes may serve one database file (`hpl-sandbox serve --workers N`); exactly one of
+them is the worker. Each JobRunner tries to take an exclusive `flock` on `<db>.worker-lock`; the
+holder computes jobs and delivers callbacks, the others only insert submitted jobs (which the
+holder's poll picks up within `IDLE_POLL_S`) and retry the lock every poll, so when the holder's
+process ends, the kernel drops its lock and another takes over. A `:memory:` database belongs to
+one process: its runner is always the worker. Claiming a job is itself conditional, as a second
+guard against two workers computing one job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
 import sys
 import time
 import urllib.request
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -36,6 +45,14 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def worker_lock_path(db: str) -> str | None:
+    """The lock file that elects the worker of a database file; None for a database that only
+    this process can see (`:memory:`, or SQLite's private temporary database "")."""
+    if db in ("", ":memory:") or (db.startswith("file:") and "mode=memory" in db):
+        return None
+    return f"{db}.worker-lock"
+
+
 class JobRunner:
     def __init__(self, config: SandboxConfig, store: Store, message_validator: Any) -> None:
         self._config = config
@@ -45,6 +62,8 @@ class JobRunner:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._sender: CallbackSender | None = None
+        self._lock_file: IO[bytes] | None = None
+        self._is_worker = False
 
     # -- submitting --------------------------------------------------------------------------
 
@@ -64,6 +83,39 @@ class JobRunner:
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
+
+    @property
+    def is_worker(self) -> bool:
+        """Whether this runner is the one that computes jobs and delivers callbacks for its database."""
+        return self._is_worker
+
+    def _try_to_become_worker(self) -> bool:
+        """Takes the worker role if no other runner on this database holds it (never blocks)."""
+        if self._is_worker:
+            return True
+        path = worker_lock_path(self._store.path)
+        if path is None:
+            self._is_worker = True
+            return True
+        if self._lock_file is None:
+            # Opened once and kept: the lock belongs to this open file description, so another
+            # runner, in this process or another, that opened the file itself is excluded.
+            self._lock_file = open(path, "ab")  # noqa: SIM115 - held until stop()
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self._is_worker = True
+        log.info("this process is the async report worker for %s", self._store.path)
+        return True
+
+    def _release_worker_role(self) -> None:
+        lock_file, self._lock_file = self._lock_file, None
+        self._is_worker = False
+        if lock_file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+            lock_file.close()
 
     def start(self) -> None:
         if self.running:
@@ -94,10 +146,15 @@ class JobRunner:
         sender, self._sender = self._sender, None
         if sender is not None:
             await sender.aclose()
+        self._release_worker_role()
 
     async def _run(self) -> None:
         while True:
             try:
+                if not self._try_to_become_worker():
+                    # Another runner is the worker; ask again after a poll interval.
+                    await asyncio.sleep(IDLE_POLL_S)
+                    continue
                 busy = self._compute_next_job()
                 busy = await self._deliver_due() or busy
                 self._finish_jobs()
@@ -158,6 +215,11 @@ class JobRunner:
                     yield (txid, result.imei, ord_, url, "pending", None, payload, portal_initiated, now)
 
         with self._store.transaction() as db:
+            # The claim and the rows commit together, so only the runner whose claim changed the
+            # row stores them; one that finds the job taken (or gone in a reset) stores nothing.
+            claimed = db.execute("UPDATE jobs SET state = 'running' WHERE txid = ? AND state = 'queued'", (txid,))
+            if claimed.rowcount != 1:
+                return True
             # Recomputing after a crash must not duplicate rows: the job's rows are replaced whole.
             db.execute("DELETE FROM deliveries WHERE txid = ?", (txid,))
             db.executemany(
@@ -165,7 +227,6 @@ class JobRunner:
                 " portal_initiated, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 deliveries(),
             )
-            db.execute("UPDATE jobs SET state = 'running' WHERE txid = ?", (txid,))
         return True
 
     def _check_message(self, message: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hpl_sandbox.cli import main, parser, serve_config
+from hpl_sandbox.cli import main, parse, parser, serve_config
 from hpl_sandbox.config import ACCOUNT_1
 
 
@@ -52,3 +52,26 @@ def test_serve_refuses_zero_callback_attempts(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit):
         parser().parse_args(["serve", "--callback-max-attempts", "0"])
     assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_serve_takes_one_worker_by_default_and_more_on_request() -> None:
+    assert parse(["serve", "--db", "x.db"]).workers == 1
+    assert parse(["serve", "--db", "x.db", "--workers", "3"]).workers == 3
+
+
+def test_serve_refuses_several_workers_on_an_in_memory_database_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--workers", "2", "--db", ":memory:"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--workers 2 needs a database file" in error
+    assert "its own empty database" in error
+
+
+def test_serve_refuses_zero_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--workers", "0", "--db", "x.db"])
+    assert exited.value.code == 2
+    assert "--workers: must be >= 1" in capsys.readouterr().err
