@@ -74,6 +74,7 @@ def main() -> None:
         http=args.http,
         log_level="warning",
         access_log=False,
+        proxy_headers=False,  # as `hpl-sandbox serve` runs, for every app measured
         lifespan="on" if args.what == "sandbox" else "off",
     )
 

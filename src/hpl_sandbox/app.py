@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
@@ -87,11 +88,33 @@ def _reject_constant(name: str) -> Any:
 
 def _parse_json(raw: bytes) -> Any:
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as error:
         raise bad_request("The body is not UTF-8") from error
     except (ValueError, RecursionError) as error:
         raise bad_request(f"Malformed JSON: {error}") from error
+    if b"\\u" in raw and _has_lone_surrogate(value):
+        raise bad_request("The body escapes a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in the document holds a surrogate that `\\u` escapes left unpaired:
+    valid JSON syntax, but no Unicode text, so nothing downstream (SQLite, the answer) can encode it."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _media_type(headers: Mapping[str, str]) -> str:
@@ -127,15 +150,18 @@ def _headers(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-def _call_account(operation: Operation, incoming: Incoming) -> str | None:
+def _call_account(operation: Operation, incoming: Incoming, parsed: Any) -> str | None:
     """The account a call asks for: the body's `accountNumber` (the body is authoritative, D2),
     else the `accountNumber` header or query parameter. A header that disagrees with a readable
-    body is therefore a 400 for disagreement, not a 403."""
+    body is therefore a 400 for disagreement, not a 403. `parsed` is the body as strict JSON, or
+    None when it is not; then a lenient parse (NaN and the like) may still name the account."""
     if operation.body_validator is not None and incoming.body:
-        try:
-            body = json.loads(incoming.body)
-        except (ValueError, RecursionError):
-            body = None
+        body = parsed
+        if body is None:
+            try:
+                body = json.loads(incoming.body)
+            except (ValueError, RecursionError):
+                body = None
         if isinstance(body, dict) and isinstance(body.get("accountNumber"), str):
             return str(body["accountNumber"])
     for parameter in operation.parameters:
@@ -217,12 +243,18 @@ async def _run_operation(sandbox: Sandbox, operation: Operation, incoming: Incom
     config = sandbox.config
     _reject_huge_headers(incoming.raw_headers, config.max_header_bytes)
     account = sandbox.auth.authenticate(incoming.headers)
-    wanted = _call_account(operation, incoming)
+    body: Any = None
+    refusal: ApiError | None = None
+    if operation.body_validator is not None:
+        try:
+            body = _json_body(incoming.headers, incoming.body, incoming.too_large, config.max_body_bytes)
+        except ApiError as error:
+            refusal = error
+    wanted = _call_account(operation, incoming, None if refusal is not None else body)
     if wanted is not None and wanted != account:
         raise ApiError(403, f"The credentials do not give access to account {wanted}")
-    body = None
-    if operation.body_validator is not None:
-        body = _json_body(incoming.headers, incoming.body, incoming.too_large, config.max_body_bytes)
+    if refusal is not None:
+        raise refusal
     relaxed: frozenset[str] = frozenset()
     if config.compat_mode and REPORT_TAG in operation.tags:
         relaxed = frozenset(p.name for p in operation.parameters if p.location == "header")
@@ -234,13 +266,15 @@ async def _run_operation(sandbox: Sandbox, operation: Operation, incoming: Incom
     return await HANDLERS[operation.operation_id](sandbox, call)
 
 
-def _render(body: Any) -> bytes:
-    # What JSONResponse renders, without building a Response object per call.
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
+def render_answer(body: Any) -> bytes:
+    # The bytes JSONResponse renders (compact, UTF-8) for the JSON documents the sandbox answers,
+    # without a Response object per call; orjson takes 0.6 µs where json.dumps took 6.5 µs of an
+    # aggregate answer.
+    return orjson.dumps(body)
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-    content = b"" if body is None else _render(body)
+    content = b"" if body is None else render_answer(body)
     raw_headers = [(b"content-length", str(len(content)).encode("latin-1"))]
     if body is not None:
         raw_headers.append((b"content-type", b"application/json"))

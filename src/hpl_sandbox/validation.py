@@ -312,7 +312,7 @@ class Parameter:
     kind: str
     validator: SchemaCheck
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """The name to look the parameter up by: header names arrive in lower case."""
         return self.name.lower() if self.location == "header" else self.name

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
 from hpl_sandbox import reports
-from hpl_sandbox.app import create_app
+from hpl_sandbox.app import create_app, render_answer
 from hpl_sandbox.config import ACCOUNT_1, SandboxConfig
 from tests.sandbox.support import (
     ACTIVE,
@@ -65,6 +66,32 @@ def post_raw(api: Api, content: bytes, content_type: str | None = "application/j
 )
 def test_a_body_that_is_not_a_json_object_is_400(api: Api, content: bytes, says: str) -> None:
     assert_error(post_raw(api, content), 400, "INVALID_PARAMETER", says=says)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a\\ud800", "\\udfff", "x\\uDBFFy", "\\udc00\\ud800"],
+    ids=["high", "low", "upper-case-high", "reversed-pair"],
+)
+def test_a_listener_name_escaping_a_lone_surrogate_is_400_not_stored(api: Api, name: str) -> None:
+    content = ('{"name": "' + name + '", "url": "https://example.com/hook"}').encode()
+    headers = {**api.credentials, "Content-Type": "application/json"}
+    response = api.client.post(CALLBACKS, params={"accountNumber": ACCOUNT_1}, content=content, headers=headers)
+    assert_error(response, 400, "INVALID_PARAMETER", says="surrogate")
+    assert api.client.get(CALLBACKS, params={"accountNumber": ACCOUNT_1}, headers=api.credentials).json() == []
+
+
+def test_a_lone_surrogate_in_a_report_body_key_is_400(api: Api) -> None:
+    content = b'{"accountNumber": "0844021539-00001", "imei": "709312034493372", "\\ud800": 1}'
+    assert_error(post_raw(api, content), 400, "INVALID_PARAMETER", says="surrogate")
+
+
+def test_an_escaped_surrogate_pair_is_text_and_accepted(api: Api) -> None:
+    content = b'{"name": "bullseye \\ud83d\\ude00", "url": "https://example.com/hook"}'
+    headers = {**api.credentials, "Content-Type": "application/json"}
+    response = api.client.post(CALLBACKS, params={"accountNumber": ACCOUNT_1}, content=content, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "bullseye \U0001f600"
 
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/xml"])
@@ -214,3 +241,18 @@ def test_arbitrary_json_objects_never_cause_a_server_error(shared_api: Api, body
     assert response.status_code in {200, 400, 403, 404, 409}
     if response.status_code != 200:
         assert set(response.json()) == {"errorCode", "errorMessage"}
+
+
+# What the spec's answers are made of: no numbers but 64-bit integers (the spec has no `number`).
+ANSWER_DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(document=ANSWER_DOCUMENTS)
+@settings(max_examples=300, deadline=None)
+def test_answers_are_rendered_byte_for_byte_as_starlettes_json_response(document: object) -> None:
+    # The rule: for every document the spec can describe, the sandbox's renderer and JSONResponse agree.
+    assert render_answer(document) == JSONResponse(document).body
