@@ -2,8 +2,8 @@
 
 Decision D2 sends every report parameter twice, as a header and in the body; building both here
 from one value each is what lets a caller pass each value once and keeps them equal byte for byte.
-The generated modules' `_get_kwargs` and `_parse_response` do the spec-shaped work; this module
-only feeds them and turns each way their parsing can fail into a typed exception.
+The generated modules' public `build_request` and `parse_response` do the spec-shaped work; this
+module only feeds them and turns each way their parsing can fail into a typed exception.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import attrs
 import httpx
 
 from hpl.errors import InvalidResponseError, api_error_from_response
@@ -39,6 +40,7 @@ from hpl_client.api.device_reports import (
     calculate_aggregated_report_synchronous,
     get_sessions_report,
 )
+from hpl_client.errors import UnexpectedBody, UnexpectedStatus
 from hpl_client.models import (
     AggregatedReportCallbackResult,
     AggregateSessionReport,
@@ -50,12 +52,9 @@ from hpl_client.models import (
     SessionReport,
     SessionReportRequest,
 )
-from hpl_client.types import UNSET, Unset
+from hpl_client.types import UNSET, Response, Unset
 
 T = TypeVar("T")
-
-# Everything the generated parsers raise on a body that is not what the spec promises.
-_PARSE_FAILURES = (ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -85,17 +84,26 @@ def _date_header(value: dt.datetime | None) -> str | Unset:
     return UNSET if value is None else utc(value).isoformat()
 
 
-def _parser(raw: RawClient, parse_response: Callable[..., object], expected: type[T]) -> Callable[[httpx.Response], T]:
+def _parser(
+    raw: RawClient, parse_response: Callable[..., Response[Any]], expected: type[T]
+) -> Callable[[httpx.Response], T]:
+    # The generated parser answers parsed=None on a body it cannot read unless asked to raise; raising
+    # keeps the parsing error, which names what in the body breaks the spec.
+    strict = raw if raw.raise_on_unexpected_status else attrs.evolve(raw, raise_on_unexpected_status=True)
+
     def parse(response: httpx.Response) -> T:
         if not 200 <= response.status_code < 300:
             raise api_error_from_response(response)
         try:
-            parsed = parse_response(client=raw, response=response)
-        except _PARSE_FAILURES as exc:
+            parsed = parse_response(client=strict, response=response).parsed
+        except UnexpectedBody as exc:
+            cause = exc.__cause__
             raise InvalidResponseError(
-                f"HTTP {response.status_code} body does not match the spec ({type(exc).__name__}: {exc})",
+                f"HTTP {response.status_code} body does not match the spec ({type(cause).__name__}: {cause})",
                 response=response,
             ) from None
+        except UnexpectedStatus:
+            parsed = None
         if not isinstance(parsed, expected):
             raise InvalidResponseError(
                 f"HTTP {response.status_code} body is not a {expected.__name__}", response=response
@@ -128,7 +136,7 @@ def sessions(
         duration_low=_opt(duration_low),
         duration_high=_opt(duration_high),
     )
-    request = get_sessions_report._get_kwargs(
+    request = get_sessions_report.build_request(
         body=body,
         account_number=account_number,
         imei=imei,
@@ -137,7 +145,7 @@ def sessions(
         duration_low=_opt(duration_low),
         duration_high=_opt(duration_high),
     )
-    return Operation("getSessionsReport", request, _parser(raw, get_sessions_report._parse_response, SessionReport))
+    return Operation("getSessionsReport", request, _parser(raw, get_sessions_report.parse_response, SessionReport))
 
 
 @dataclass(frozen=True)
@@ -228,11 +236,11 @@ def aggregate(raw: RawClient, query: AggregateQuery) -> Operation[AggregateSessi
         what="the synchronous aggregate",
         hint="Client.aggregate splits a longer list into batches for you",
     )
-    request = calculate_aggregated_report_synchronous._get_kwargs(body=query.body(), **query.headers())
+    request = calculate_aggregated_report_synchronous.build_request(body=query.body(), **query.headers())
     return Operation(
         "calculateAggregatedReportSynchronous",
         request,
-        _parser(raw, calculate_aggregated_report_synchronous._parse_response, AggregateSessionReport),
+        _parser(raw, calculate_aggregated_report_synchronous.parse_response, AggregateSessionReport),
     )
 
 
@@ -245,7 +253,7 @@ def async_aggregate(
         what="the asynchronous aggregate",
         hint="start one report per 10,000 devices",
     )
-    request = calculate_aggregated_report_asynchronous._get_kwargs(
+    request = calculate_aggregated_report_asynchronous.build_request(
         body=query.body(), x_portal_initiated=portal_initiated, **query.headers()
     )
     return Operation(
@@ -253,7 +261,7 @@ def async_aggregate(
         request,
         _parser(
             raw,
-            calculate_aggregated_report_asynchronous._parse_response,
+            calculate_aggregated_report_asynchronous.parse_response,
             AggregatedReportCallbackResult,
         ),
         # Sending it twice queues two jobs and doubles every callback message.
@@ -263,8 +271,8 @@ def async_aggregate(
 
 def list_callbacks(raw: RawClient, *, account_number: str) -> Operation[list[CallbackCreated]]:
     check_account(account_number)
-    request = list_registered_callbacks._get_kwargs(account_number=account_number)
-    parse_list = _parser(raw, list_registered_callbacks._parse_response, list)
+    request = list_registered_callbacks.build_request(account_number=account_number)
+    parse_list = _parser(raw, list_registered_callbacks.parse_response, list)
 
     def parse(response: httpx.Response) -> list[CallbackCreated]:
         items = parse_list(response)
@@ -275,16 +283,16 @@ def list_callbacks(raw: RawClient, *, account_number: str) -> Operation[list[Cal
 
 def register(raw: RawClient, *, account_number: str, name: str, url: str) -> Operation[CallbackRegistered]:
     check_account(account_number)
-    request = register_callback._get_kwargs(
+    request = register_callback.build_request(
         account_number=account_number, body=HyperPreciseLocationCallback(name=name, url=url)
     )
     # Registering a name again replaces its URL, so a repeat is harmless.
-    return Operation("registerCallback", request, _parser(raw, register_callback._parse_response, CallbackRegistered))
+    return Operation("registerCallback", request, _parser(raw, register_callback.parse_response, CallbackRegistered))
 
 
 def deregister(raw: RawClient, *, account_number: str, name: str) -> Operation[None]:
     check_account(account_number)
-    request = deregister_callback._get_kwargs(account_number=account_number, service=name)
+    request = deregister_callback.build_request(account_number=account_number, service=name)
 
     def parse(response: httpx.Response) -> None:
         if not 200 <= response.status_code < 300:

@@ -74,18 +74,18 @@ class AggregateReportCallbackMessage:
         d = dict(src_dict)
         txid = d.pop("txid")
 
-        _usage = d.pop("usage", UNSET)
+        _usage = UNSET if (_value := d.pop("usage", None)) is None else _value
         usage: list[AggregateUsageItem] | Unset = UNSET
-        if _usage is not UNSET:
+        if not isinstance(_usage, Unset):
             usage = []
             for usage_item_data in _usage:
                 usage_item = AggregateUsageItem.from_dict(usage_item_data)
 
                 usage.append(usage_item)
 
-        _errors = d.pop("errors", UNSET)
+        _errors = UNSET if (_value := d.pop("errors", None)) is None else _value
         errors: list[AggregateUsageError] | Unset = UNSET
-        if _errors is not UNSET:
+        if not isinstance(_errors, Unset):
             errors = []
             for errors_item_data in _errors:
                 errors_item = AggregateUsageError.from_dict(errors_item_data)

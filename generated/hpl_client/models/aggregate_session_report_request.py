@@ -7,7 +7,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 
 from ..models.no_session_flag import NoSessionFlag
-from ..types import UNSET, Unset
+from ..types import UNSET, UnknownEnumValue, Unset
 
 T = TypeVar("T", bound="AggregateSessionReportRequest")
 
@@ -35,7 +35,7 @@ class AggregateSessionReportRequest:
     """ User defined group name the devices are a member of. """
     data_plan: str | Unset = UNSET
     """ The data plan the devices beign queried belong to. """
-    no_session_flag: NoSessionFlag | Unset = UNSET
+    no_session_flag: NoSessionFlag | UnknownEnumValue | Unset = UNSET
     """ Optional filter parameter which return only devices with no sessions. """
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,30 +87,30 @@ class AggregateSessionReportRequest:
 
         imei = cast(list[str], d.pop("imei"))
 
-        _start_date = d.pop("startDate", UNSET)
+        _start_date = UNSET if (_value := d.pop("startDate", None)) is None else _value
         start_date: datetime.datetime | Unset
         if isinstance(_start_date, Unset):
             start_date = UNSET
         else:
             start_date = datetime.datetime.fromisoformat(_start_date)
 
-        _end_date = d.pop("endDate", UNSET)
+        _end_date = UNSET if (_value := d.pop("endDate", None)) is None else _value
         end_date: datetime.datetime | Unset
         if isinstance(_end_date, Unset):
             end_date = UNSET
         else:
             end_date = datetime.datetime.fromisoformat(_end_date)
 
-        device_group = d.pop("deviceGroup", UNSET)
+        device_group = UNSET if (_value := d.pop("deviceGroup", None)) is None else _value
 
-        data_plan = d.pop("dataPlan", UNSET)
+        data_plan = UNSET if (_value := d.pop("dataPlan", None)) is None else _value
 
-        _no_session_flag = d.pop("noSessionFlag", UNSET)
-        no_session_flag: NoSessionFlag | Unset
+        _no_session_flag = UNSET if (_value := d.pop("noSessionFlag", None)) is None else _value
+        no_session_flag: NoSessionFlag | UnknownEnumValue | Unset
         if isinstance(_no_session_flag, Unset):
             no_session_flag = UNSET
         else:
-            no_session_flag = NoSessionFlag(_no_session_flag)
+            no_session_flag = NoSessionFlag.parse(_no_session_flag)
 
         aggregate_session_report_request = cls(
             account_number=account_number,

@@ -53,11 +53,11 @@ class AggregateUsageError:
         from ..models.i_error_message import IErrorMessage  # noqa: PLC0415
 
         d = dict(src_dict)
-        imei = d.pop("imei", UNSET)
+        imei = UNSET if (_value := d.pop("imei", None)) is None else _value
 
-        error_message = d.pop("errorMessage", UNSET)
+        error_message = UNSET if (_value := d.pop("errorMessage", None)) is None else _value
 
-        _error_response = d.pop("errorResponse", UNSET)
+        _error_response = UNSET if (_value := d.pop("errorResponse", None)) is None else _value
         error_response: IErrorMessage | Unset
         if isinstance(_error_response, Unset):
             error_response = UNSET

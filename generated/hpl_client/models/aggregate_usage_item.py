@@ -45,11 +45,11 @@ class AggregateUsageItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        imei = d.pop("imei", UNSET)
+        imei = UNSET if (_value := d.pop("imei", None)) is None else _value
 
-        number_of_sessions = d.pop("numberOfSessions", UNSET)
+        number_of_sessions = UNSET if (_value := d.pop("numberOfSessions", None)) is None else _value
 
-        bytes_transferred = d.pop("bytesTransferred", UNSET)
+        bytes_transferred = UNSET if (_value := d.pop("bytesTransferred", None)) is None else _value
 
         aggregate_usage_item = cls(
             imei=imei,

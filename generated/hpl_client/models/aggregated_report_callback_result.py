@@ -7,7 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.aggregated_report_callback_status import AggregatedReportCallbackStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, UnknownEnumValue, Unset
 
 T = TypeVar("T", bound="AggregatedReportCallbackResult")
 
@@ -22,7 +22,7 @@ class AggregatedReportCallbackResult:
     for each device that was in the request. All of the callback messages will have the same
     txid. A fresh UUID for every request.
      """
-    status: AggregatedReportCallbackStatus | Unset = UNSET
+    status: AggregatedReportCallbackStatus | UnknownEnumValue | Unset = UNSET
     """ QUEUED when the report is accepted for background computation; COMPLETED when it is done. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -50,12 +50,12 @@ class AggregatedReportCallbackResult:
         d = dict(src_dict)
         txid = d.pop("txid")
 
-        _status = d.pop("status", UNSET)
-        status: AggregatedReportCallbackStatus | Unset
+        _status = UNSET if (_value := d.pop("status", None)) is None else _value
+        status: AggregatedReportCallbackStatus | UnknownEnumValue | Unset
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = AggregatedReportCallbackStatus(_status)
+            status = AggregatedReportCallbackStatus.parse(_status)
 
         aggregated_report_callback_result = cls(
             txid=txid,

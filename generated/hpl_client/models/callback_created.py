@@ -52,7 +52,7 @@ class CallbackCreated:
 
         name = d.pop("name")
 
-        url = d.pop("url", UNSET)
+        url = UNSET if (_value := d.pop("url", None)) is None else _value
 
         callback_created = cls(
             aname=aname,

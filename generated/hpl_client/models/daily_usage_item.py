@@ -50,21 +50,21 @@ class DailyUsageItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        _start_time = d.pop("startTime", UNSET)
+        _start_time = UNSET if (_value := d.pop("startTime", None)) is None else _value
         start_time: datetime.datetime | Unset
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
             start_time = datetime.datetime.fromisoformat(_start_time)
 
-        _end_time = d.pop("endTime", UNSET)
+        _end_time = UNSET if (_value := d.pop("endTime", None)) is None else _value
         end_time: datetime.datetime | Unset
         if isinstance(_end_time, Unset):
             end_time = UNSET
         else:
             end_time = datetime.datetime.fromisoformat(_end_time)
 
-        num_bytes = d.pop("numBytes", UNSET)
+        num_bytes = UNSET if (_value := d.pop("numBytes", None)) is None else _value
 
         daily_usage_item = cls(
             start_time=start_time,

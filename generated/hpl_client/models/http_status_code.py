@@ -1,5 +1,7 @@
 from enum import StrEnum
 
+from ..types import UnknownEnumValue
+
 
 class HttpStatusCode(StrEnum):
     HTTP_100_CONTINUE = "100 CONTINUE"
@@ -73,3 +75,17 @@ class HttpStatusCode(StrEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def parse(cls, value: str) -> "HttpStatusCode | UnknownEnumValue":
+        """The member whose value is `value`; a value this client does not know (the API added it later)
+        comes back as an `UnknownEnumValue` holding the raw string, rather than failing the whole answer."""
+        member = _BY_VALUE.get(value)
+        if member is not None:
+            return member
+        if isinstance(value, str):
+            return UnknownEnumValue(value)
+        raise TypeError(f"{value!r} is not a string, so it cannot be a {cls.__name__}")
+
+
+_BY_VALUE: dict[str, HttpStatusCode] = {member.value: member for member in HttpStatusCode}

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.error_response_code import ErrorResponseCode
+from ..types import UnknownEnumValue
 
 T = TypeVar("T", bound="HyperPreciseLocationResult")
 
@@ -15,7 +16,7 @@ T = TypeVar("T", bound="HyperPreciseLocationResult")
 class HyperPreciseLocationResult:
     """Error response."""
 
-    error_code: ErrorResponseCode
+    error_code: ErrorResponseCode | UnknownEnumValue
     """ Error Code. """
     error_message: str
     """ Error message. """
@@ -40,7 +41,7 @@ class HyperPreciseLocationResult:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        error_code = ErrorResponseCode(d.pop("errorCode"))
+        error_code = ErrorResponseCode.parse(d.pop("errorCode"))
 
         error_message = d.pop("errorMessage")
 

@@ -8,7 +8,7 @@ from attrs import field as _attrs_field
 
 from ..models.error_response_code import ErrorResponseCode
 from ..models.http_status_code import HttpStatusCode
-from ..types import UNSET, Unset
+from ..types import UNSET, UnknownEnumValue, Unset
 
 T = TypeVar("T", bound="IErrorMessage")
 
@@ -17,11 +17,11 @@ T = TypeVar("T", bound="IErrorMessage")
 class IErrorMessage:
     """Error message."""
 
-    error_code: ErrorResponseCode | Unset = UNSET
+    error_code: ErrorResponseCode | UnknownEnumValue | Unset = UNSET
     """ Error Code. """
     error_message: str | Unset = UNSET
     """ Details and additional information about the error code. """
-    http_status_code: HttpStatusCode | Unset = UNSET
+    http_status_code: HttpStatusCode | UnknownEnumValue | Unset = UNSET
     """ HTML error code and description. """
     detail_error_message: str | Unset = UNSET
     """ More detail and information about the HTML error code. """
@@ -57,23 +57,23 @@ class IErrorMessage:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        _error_code = d.pop("errorCode", UNSET)
-        error_code: ErrorResponseCode | Unset
+        _error_code = UNSET if (_value := d.pop("errorCode", None)) is None else _value
+        error_code: ErrorResponseCode | UnknownEnumValue | Unset
         if isinstance(_error_code, Unset):
             error_code = UNSET
         else:
-            error_code = ErrorResponseCode(_error_code)
+            error_code = ErrorResponseCode.parse(_error_code)
 
-        error_message = d.pop("errorMessage", UNSET)
+        error_message = UNSET if (_value := d.pop("errorMessage", None)) is None else _value
 
-        _http_status_code = d.pop("httpStatusCode", UNSET)
-        http_status_code: HttpStatusCode | Unset
+        _http_status_code = UNSET if (_value := d.pop("httpStatusCode", None)) is None else _value
+        http_status_code: HttpStatusCode | UnknownEnumValue | Unset
         if isinstance(_http_status_code, Unset):
             http_status_code = UNSET
         else:
-            http_status_code = HttpStatusCode(_http_status_code)
+            http_status_code = HttpStatusCode.parse(_http_status_code)
 
-        detail_error_message = d.pop("detailErrorMessage", UNSET)
+        detail_error_message = UNSET if (_value := d.pop("detailErrorMessage", None)) is None else _value
 
         i_error_message = cls(
             error_code=error_code,

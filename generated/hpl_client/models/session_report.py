@@ -65,9 +65,9 @@ class SessionReport:
 
         txid = d.pop("txid")
 
-        _sessions = d.pop("sessions", UNSET)
+        _sessions = UNSET if (_value := d.pop("sessions", None)) is None else _value
         sessions: list[DailyUsageItem] | Unset = UNSET
-        if _sessions is not UNSET:
+        if not isinstance(_sessions, Unset):
             sessions = []
             for sessions_item_data in _sessions:
                 sessions_item = DailyUsageItem.from_dict(sessions_item_data)

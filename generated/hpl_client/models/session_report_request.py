@@ -75,23 +75,23 @@ class SessionReportRequest:
 
         imei = d.pop("imei")
 
-        _start_date = d.pop("startDate", UNSET)
+        _start_date = UNSET if (_value := d.pop("startDate", None)) is None else _value
         start_date: datetime.datetime | Unset
         if isinstance(_start_date, Unset):
             start_date = UNSET
         else:
             start_date = datetime.datetime.fromisoformat(_start_date)
 
-        _end_date = d.pop("endDate", UNSET)
+        _end_date = UNSET if (_value := d.pop("endDate", None)) is None else _value
         end_date: datetime.datetime | Unset
         if isinstance(_end_date, Unset):
             end_date = UNSET
         else:
             end_date = datetime.datetime.fromisoformat(_end_date)
 
-        duration_low = d.pop("durationLow", UNSET)
+        duration_low = UNSET if (_value := d.pop("durationLow", None)) is None else _value
 
-        duration_high = d.pop("durationHigh", UNSET)
+        duration_high = UNSET if (_value := d.pop("durationHigh", None)) is None else _value
 
         session_report_request = cls(
             account_number=account_number,

@@ -1,4 +1,3 @@
-from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -9,10 +8,10 @@ from ...models.aggregate_session_report_request import AggregateSessionReportReq
 from ...models.aggregated_report_callback_result import AggregatedReportCallbackResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.no_session_flag import NoSessionFlag
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, http_status
 
 
-def _get_kwargs(
+def build_request(
     *,
     body: AggregateSessionReportRequest,
     x_portal_initiated: bool,
@@ -24,6 +23,12 @@ def _get_kwargs(
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The request of this operation as keyword arguments of `httpx.Client.request` (method, url and, where
+    the operation has them, params, headers, cookies and body), built from the same arguments as `sync`.
+
+    For a layer that sends the request itself (its own retries, authentication or transport) and still
+    sends exactly what the spec describes; `parse_response` reads the answer.
+    """
     headers: dict[str, Any] = {}
     headers["X-Portal-Initiated"] = "true" if x_portal_initiated else "false"
 
@@ -59,9 +64,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+def _parse(response: httpx.Response) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = AggregatedReportCallbackResult.from_dict(response.json())
 
@@ -97,20 +100,36 @@ def _parse_response(
 
         return response_500
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    raise errors.UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(
+def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
+    documented model of its status.
+
+    It never fails on what an API can answer (D8, "tolerant reader"): `parsed` is None when the status
+    is not documented for this operation (a gateway's 502, a 499, a 302) or the body is not the
+    documented model (an HTML page, an empty or truncated body, another JSON document), and
+    `content` keeps the raw bytes. With `client.raise_on_unexpected_status`, those two cases raise
+    `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
+    instead. `client` is read for that flag only.
+    """
+    parsed: AggregatedReportCallbackResult | HyperPreciseLocationResult | None = None
+    try:
+        parsed = _parse(response)
+    except errors.UnexpectedStatus:
+        if client.raise_on_unexpected_status:
+            raise
+    except Exception as error:
+        if client.raise_on_unexpected_status:
+            raise errors.UnexpectedBody(response.status_code, response.content) from error
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
     )
 
 
@@ -162,14 +181,18 @@ def sync_detailed(
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If Client.raise_on_unexpected_status is True and the server answers a status
+            this operation does not document (any integer, also one outside http.HTTPStatus).
+        errors.UnexpectedBody: If Client.raise_on_unexpected_status is True and the body is not the documented
+            model of its status.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        when the status is undocumented or the body is not its documented model.
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         x_portal_initiated=x_portal_initiated,
         account_number=account_number,
@@ -185,7 +208,7 @@ def sync_detailed(
         **kwargs,
     )
 
-    return _build_response(client=client, response=response)
+    return parse_response(client=client, response=response)
 
 
 def sync(
@@ -236,11 +259,16 @@ def sync(
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If Client.raise_on_unexpected_status is True and the server answers a status
+            this operation does not document (any integer, also one outside http.HTTPStatus).
+        errors.UnexpectedBody: If Client.raise_on_unexpected_status is True and the body is not the documented
+            model of its status.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregatedReportCallbackResult | HyperPreciseLocationResult
+        AggregatedReportCallbackResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        model for a documented error status); None when the status is undocumented or the body is not its
+        documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
 
     return sync_detailed(
@@ -305,14 +333,18 @@ async def asyncio_detailed(
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If Client.raise_on_unexpected_status is True and the server answers a status
+            this operation does not document (any integer, also one outside http.HTTPStatus).
+        errors.UnexpectedBody: If Client.raise_on_unexpected_status is True and the body is not the documented
+            model of its status.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        when the status is undocumented or the body is not its documented model.
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         x_portal_initiated=x_portal_initiated,
         account_number=account_number,
@@ -326,7 +358,7 @@ async def asyncio_detailed(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _build_response(client=client, response=response)
+    return parse_response(client=client, response=response)
 
 
 async def asyncio(
@@ -377,11 +409,16 @@ async def asyncio(
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If Client.raise_on_unexpected_status is True and the server answers a status
+            this operation does not document (any integer, also one outside http.HTTPStatus).
+        errors.UnexpectedBody: If Client.raise_on_unexpected_status is True and the body is not the documented
+            model of its status.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregatedReportCallbackResult | HyperPreciseLocationResult
+        AggregatedReportCallbackResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        model for a documented error status); None when the status is undocumented or the body is not its
+        documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
 
     return (
