@@ -3,12 +3,18 @@
 * `generated/` is byte for byte what the pinned generator makes of the spec;
 * every model round-trips any document its schema allows;
 * every operation, called through the generated client over an in-memory transport, sends what
-  the spec requires and parses every documented status into its model.
+  the spec requires and parses every documented status into its model;
+* it reads tolerantly (D8): unknown enum values are kept raw, `null` in an optional field is absent,
+  and no status or body an API can answer makes `sync_detailed` raise;
+* hand-written code reaches it through public names only (`build_request`, `parse_response`).
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import datetime
+import enum as enum_module
 import hashlib
 import importlib
 import json
@@ -25,6 +31,7 @@ import schemathesis
 from hypothesis import given
 from hypothesis import strategies as st
 
+import hpl_client.errors
 import hpl_client.models
 from contract_tests.model_strategies import documents
 from contract_tests.spec_loader import (
@@ -37,6 +44,7 @@ from contract_tests.spec_loader import (
     validation_errors,
 )
 from hpl_client import AuthenticatedClient
+from hpl_client.types import UNSET, UnknownEnumValue, UnknownIntEnumValue
 from tools.generate import GENERATED, diff_trees, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,3 +287,348 @@ def test_operation_parses_every_documented_status_into_its_model(
         assert isinstance(result.parsed, model)
         parsed_doc = result.parsed.to_dict()
     assert normalise(schema, parsed_doc) == normalise(schema, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# forward compatibility (D8, "tolerant reader"): what a newer or odder API answers never fails a
+# parse and never loses data. Every case is derived from the spec, so a new enum, model or
+# operation is covered without editing this file.
+
+Path_ = tuple[str | int, ...]
+
+
+def minimal_document(schema: JSON, depth: int = 0) -> Any:
+    """A small document valid for the client: every required property, plus nothing else."""
+    schema = resolve(schema)
+    if "allOf" in schema:
+        merged: JSON = {"type": "object", "properties": {}, "required": []}
+        for part in schema["allOf"]:
+            part = resolve(part)
+            merged["properties"].update(part.get("properties", {}))
+            merged["required"] += part.get("required", [])
+        schema = merged
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            return minimal_document(schema[key][0], depth + 1)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: minimal_document(props[name], depth + 1) for name in schema.get("required", [])}
+    if kind == "array":
+        return []
+    if kind in ("integer", "number"):
+        return 0
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date-time":
+        return datetime.datetime.now(datetime.UTC).isoformat()
+    if schema.get("format") == "date":
+        return datetime.datetime.now(datetime.UTC).date().isoformat()
+    return "x"
+
+
+def _enum_paths(schema: JSON, seen: frozenset[str] = frozenset()) -> list[tuple[Path_, JSON]]:
+    """(path, enum schema) of every enum a document of `schema` can hold, through objects and arrays."""
+    ref = schema.get("$ref", "")
+    if ref in seen:
+        return []
+    seen = seen | {ref}
+    schema = resolve(schema)
+    if "enum" in schema:
+        return [((), schema)]
+    if schema.get("type") == "array":
+        return [((0, *path), enum) for path, enum in _enum_paths(schema["items"], seen)]
+    found = []
+    for name, prop in schema.get("properties", {}).items():
+        found += [((name, *path), enum) for path, enum in _enum_paths(prop, seen)]
+    return found
+
+
+ENUM_CASES = [
+    (model, path, enum)
+    for model in OBJECT_MODELS
+    for path, enum in _enum_paths({"$ref": f"#/components/schemas/{model}"})
+]
+ENUM_IDS = [f"{model}.{'.'.join(map(str, path))}" for model, path, _ in ENUM_CASES]
+
+
+def document_with(model: str, path: Path_, value: Any) -> JSON:
+    """A minimal document of `model` holding `value` at `path` (list items and objects created on the way)."""
+    root: JSON = minimal_document({"$ref": f"#/components/schemas/{model}"})
+    node: Any = root
+    schema: Any = resolve({"$ref": f"#/components/schemas/{model}"})
+    for step, following in zip(path, [*path[1:], None], strict=True):
+        schema = resolve(schema["items"] if isinstance(step, int) else schema["properties"][step])
+        child = value if following is None else ([] if isinstance(following, int) else minimal_document(schema))
+        if isinstance(step, int):
+            node.append(child)
+        else:
+            node[step] = child
+        node = child
+    return root
+
+
+def attribute_at(parsed: Any, path: Path_) -> Any:
+    for step in path:
+        parsed = parsed[step] if isinstance(step, int) else getattr(parsed, snake(step))
+    return parsed
+
+
+def unknown_value(enum: JSON) -> Any:
+    return 987_654 if enum.get("type") == "integer" else "VALUE_FROM_A_NEWER_API"
+
+
+def test_every_enum_of_the_spec_is_reached_by_the_forward_compatibility_cases() -> None:
+    enums = {name: schema for name, schema in SPEC["components"]["schemas"].items() if "enum" in schema}
+    reached = {name for name, schema in enums.items() if any(enum is schema for _, _, enum in ENUM_CASES)}
+    assert reached == set(enums)
+
+
+@pytest.mark.parametrize(("model", "path", "enum"), ENUM_CASES, ids=ENUM_IDS)
+def test_an_unknown_enum_value_is_kept_raw_and_written_back(model: str, path: Path_, enum: JSON) -> None:
+    raw = unknown_value(enum)
+    doc = document_with(model, path, raw)
+    parsed = getattr(hpl_client.models, model).from_dict(doc)
+    kept = attribute_at(parsed, path)
+    assert isinstance(kept, UnknownEnumValue | UnknownIntEnumValue)
+    assert kept == raw
+    assert kept.value == raw
+    assert parsed.to_dict() == doc
+
+
+@pytest.mark.parametrize(("model", "path", "enum"), ENUM_CASES, ids=ENUM_IDS)
+def test_a_known_enum_value_stays_a_member_of_its_enum(model: str, path: Path_, enum: JSON) -> None:
+    for known in enum["enum"]:
+        parsed = getattr(hpl_client.models, model).from_dict(document_with(model, path, known))
+        member = attribute_at(parsed, path)
+        assert isinstance(member, enum_module.Enum)
+        assert not isinstance(member, UnknownEnumValue | UnknownIntEnumValue)
+        assert member.value == known
+
+
+def _optional_fields() -> list[tuple[str, str, bool]]:
+    found = []
+    for model in OBJECT_MODELS:
+        schema = resolve({"$ref": f"#/components/schemas/{model}"})
+        for name, prop in schema.get("properties", {}).items():
+            nullable = bool(prop.get("nullable") or resolve(prop).get("nullable"))
+            if name not in schema.get("required", []):
+                found.append((model, name, nullable))
+    return found
+
+
+OPTIONAL_FIELDS = _optional_fields()
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [(m, n) for m, n, nullable in OPTIONAL_FIELDS if not nullable],
+    ids=[f"{m}.{n}" for m, n, nullable in OPTIONAL_FIELDS if not nullable],
+)
+def test_null_in_an_optional_field_parses_as_absent(model: str, name: str) -> None:
+    doc = {**minimal_document({"$ref": f"#/components/schemas/{model}"}), name: None}
+    parsed = getattr(hpl_client.models, model).from_dict(doc)
+    assert getattr(parsed, snake(name)) is UNSET
+    assert name not in parsed.to_dict()
+
+
+def test_null_in_a_nullable_field_stays_null() -> None:
+    nullable = [
+        (model, name)
+        for model in OBJECT_MODELS
+        for name, prop in resolve({"$ref": f"#/components/schemas/{model}"}).get("properties", {}).items()
+        if prop.get("nullable")
+    ]
+    assert nullable, "the spec has no nullable field left; drop this test"
+    for model, name in nullable:
+        doc = {**minimal_document({"$ref": f"#/components/schemas/{model}"}), name: None}
+        parsed = getattr(hpl_client.models, model).from_dict(doc)
+        assert getattr(parsed, snake(name)) is None
+        assert parsed.to_dict()[name] is None
+
+
+def minimal_arguments(operation_id: str) -> dict[str, Any]:
+    """The generated function's required keyword arguments, with small valid values."""
+    _, _, op = OPERATIONS[operation_id]
+    kwargs: dict[str, Any] = {}
+    for location in ("header", "query"):
+        for name, param in parameters(op, location).items():
+            if param.get("required"):
+                value = minimal_document(param["schema"])
+                wire = ("true" if value else "false") if isinstance(value, bool) else str(value)
+                kwargs[snake(name)] = python_value(param, wire)
+    if "requestBody" in op:
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        kwargs["body"] = getattr(hpl_client.models, ref).from_dict(
+            minimal_document({"$ref": f"#/components/schemas/{ref}"})
+        )
+    return kwargs
+
+
+def answering(status: int, content: bytes, headers: dict[str, str] | None = None) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(status, content=content, headers=headers))
+
+
+ODD_ANSWERS = {
+    "client-closed-499": (499, b'{"errorCode": "INVALID_ACCESS", "errorMessage": "closed"}', None),
+    "cloudflare-520-html": (520, b"<html><body>Web server is returning an unknown error</body></html>", None),
+    "gateway-502-html": (502, b"<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"}),
+    "redirect-302": (302, b"", {"Location": "https://example.com/login"}),
+    "documented-400-html": (400, b"<html>Bad Request</html>", {"Content-Type": "text/html"}),
+    "documented-500-empty": (500, b"", None),
+    "documented-401-truncated-json": (401, b'{"errorCode": "INVALID_ACC', None),
+    "success-200-html": (200, b"<html>maintenance</html>", {"Content-Type": "text/html"}),
+}
+
+
+@pytest.mark.parametrize("answer", sorted(ODD_ANSWERS))
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_an_odd_answer_through_sync_detailed_keeps_its_status_and_raw_body(operation_id: str, answer: str) -> None:
+    status, content, headers = ODD_ANSWERS[answer]
+    client = AuthenticatedClient(
+        base_url=BASE_URL, token=BEARER, httpx_args={"transport": answering(status, content, headers)}
+    )
+    with client:
+        result = operation_module(operation_id).sync_detailed(client=client, **minimal_arguments(operation_id))
+    assert result.status_code == status
+    assert result.content == content
+    assert result.parsed is None
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_an_odd_answer_through_asyncio_detailed_keeps_its_status_and_raw_body(operation_id: str) -> None:
+    status, content, headers = ODD_ANSWERS["cloudflare-520-html"]
+    client = AuthenticatedClient(
+        base_url=BASE_URL, token=BEARER, httpx_args={"transport": answering(status, content, headers)}
+    )
+
+    async def call() -> Any:
+        async with client:
+            return await operation_module(operation_id).asyncio_detailed(
+                client=client, **minimal_arguments(operation_id)
+            )
+
+    result = asyncio.run(call())
+    assert (result.status_code, result.content, result.parsed) == (status, content, None)
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_a_bom_before_an_error_body_still_parses_into_the_error_model(operation_id: str) -> None:
+    body = b'\xef\xbb\xbf{"errorCode": "INVALID_PARAMETER", "errorMessage": "imei is missing"}'
+    client = AuthenticatedClient(base_url=BASE_URL, token=BEARER, httpx_args={"transport": answering(400, body)})
+    with client:
+        result = operation_module(operation_id).sync_detailed(client=client, **minimal_arguments(operation_id))
+    assert isinstance(result.parsed, hpl_client.models.HyperPreciseLocationResult)
+    assert result.parsed.error_code is hpl_client.models.ErrorResponseCode.INVALID_PARAMETER
+    assert result.content == body
+
+
+def test_a_status_outside_http_status_is_raised_as_unexpected_status_when_asked() -> None:
+    client = AuthenticatedClient(
+        base_url=BASE_URL,
+        token=BEARER,
+        raise_on_unexpected_status=True,
+        httpx_args={"transport": answering(520, b"<html/>")},
+    )
+    with client, pytest.raises(hpl_client.errors.UnexpectedStatus) as caught:
+        operation_module("getSessionsReport").sync(client=client, **minimal_arguments("getSessionsReport"))
+    assert type(caught.value) is hpl_client.errors.UnexpectedStatus
+    assert (caught.value.status_code, caught.value.content) == (520, b"<html/>")
+
+
+def test_a_body_that_is_not_the_documented_model_is_raised_as_unexpected_body_when_asked() -> None:
+    client = AuthenticatedClient(
+        base_url=BASE_URL,
+        token=BEARER,
+        raise_on_unexpected_status=True,
+        httpx_args={"transport": answering(400, b"<html/>")},
+    )
+    with client, pytest.raises(hpl_client.errors.UnexpectedBody) as caught:
+        operation_module("getSessionsReport").sync(client=client, **minimal_arguments("getSessionsReport"))
+    assert isinstance(caught.value.__cause__, json.JSONDecodeError)
+    assert (caught.value.status_code, caught.value.content) == (400, b"<html/>")
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_build_request_is_what_sync_detailed_sends(operation_id: str) -> None:
+    recorder = Recorder(status=418)
+    arguments = minimal_arguments(operation_id)
+    with client_for(recorder) as client:
+        operation_module(operation_id).sync_detailed(client=client, **arguments)
+        built = client.get_httpx_client().build_request(**operation_module(operation_id).build_request(**arguments))
+    (sent,) = recorder.requests
+    assert (built.method, built.url, built.content) == (sent.method, sent.url, sent.content)
+    assert dict(built.headers) == dict(sent.headers)
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_parse_response_keeps_the_raw_answer_beside_the_model(operation_id: str) -> None:
+    path, method, op = OPERATIONS[operation_id]
+    status, response = next((s, resolve(r)) for s, r in op["responses"].items() if s.startswith("2"))
+    content = response.get("content", {}).get("application/json")
+    body = json.dumps(minimal_document(content["schema"]) if content else None).encode() if content else b""
+    answer = httpx.Response(int(status), content=body, request=httpx.Request(method, BASE_URL + path))
+    with client_for(Recorder()) as client:
+        result = operation_module(operation_id).parse_response(client=client, response=answer)
+    assert (result.status_code, result.content, result.headers) == (int(status), body, answer.headers)
+    assert content is None or result.parsed is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# hand-written code uses only the public names of hpl_client (issue 12: the generator is a seam)
+
+HAND_WRITTEN = [
+    ROOT / "conftest.py",
+    *(p for d in ("src", "tests", "contract_tests", "benchmarks", "tools") for p in sorted((ROOT / d).rglob("*.py"))),
+]
+
+
+def private_uses_of_hpl_client(source: str) -> list[str]:
+    """Every `_private` name of `hpl_client` a module imports or reads off an imported hpl_client module."""
+    tree = ast.parse(source)
+    bound: set[str] = set()
+    found: list[str] = []
+
+    def private(part: str) -> bool:
+        return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "hpl_client":
+                    found += [alias.name for part in alias.name.split(".") if private(part)]
+                    bound.add(alias.asname or "hpl_client")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "hpl_client":
+            module = node.module or ""
+            found += [module for part in module.split(".") if private(part)]
+            for alias in node.names:
+                if private(alias.name):
+                    found.append(f"{module}.{alias.name}")
+                else:
+                    bound.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and private(node.attr):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in bound:
+                found.append(f"{ast.unparse(node)}")
+    return found
+
+
+def test_the_private_name_check_finds_a_private_generated_function() -> None:
+    source = "from hpl_client.api.device_reports import get_sessions_report\nget_sessions_report._get_kwargs()\n"
+    assert private_uses_of_hpl_client(source) == ["get_sessions_report._get_kwargs"]
+    assert private_uses_of_hpl_client("from hpl_client.types import _secret\n") == ["hpl_client.types._secret"]
+    assert private_uses_of_hpl_client("import hpl_client._internal\n") == ["hpl_client._internal"]
+
+
+def test_no_hand_written_module_uses_a_private_name_of_hpl_client() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): uses
+        for path in HAND_WRITTEN
+        if (uses := private_uses_of_hpl_client(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
