@@ -3,6 +3,7 @@ worker, created together so that a reset can put every part back at once."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from hpl_sandbox.spec import base_path, default_spec_path, load_spec
 from hpl_sandbox.state import SharedState
 from hpl_sandbox.store import Store
 from hpl_sandbox.validation import Operation, compile_component, compile_operations
+
+log = logging.getLogger("hpl_sandbox")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,15 @@ class Sandbox:
         self.jobs = JobRunner(config, self.store, compiled.message_validator)
         if not self.store.has_devices():
             self.seed_demo()
+        else:
+            moved = self.store.reanchor(self.clock.now_ms())
+            if moved:
+                log.warning(
+                    "%s: seeded sessions moved %d days %s, so that they end today as when seeded",
+                    config.db,
+                    abs(moved),
+                    "forward" if moved > 0 else "back",
+                )
 
     def seed_demo(self) -> int:
         config = self.config

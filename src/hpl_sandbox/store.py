@@ -167,6 +167,9 @@ SELECT imei, start_ms, ROW_NUMBER() OVER w, SUM(num_bytes) OVER w FROM sessions
 WINDOW w AS (PARTITION BY imei ORDER BY start_ms, end_ms, num_bytes ROWS UNBOUNDED PRECEDING)
 """
 
+# sandbox_state key: the UTC day (days since the epoch) whose midnight the seeded sessions end at.
+SEED_DAY = "seed_day"
+
 # The last session of the last device, as each table has it: two index seeks.
 _LAST_SESSION = "SELECT imei, start_ms FROM {table} ORDER BY imei DESC, start_ms DESC LIMIT 1"
 
@@ -275,6 +278,7 @@ class Store:
             db.execute("DELETE FROM sessions")
             db.execute("DELETE FROM session_totals")
             db.execute("DELETE FROM devices")
+            db.execute("INSERT OR REPLACE INTO sandbox_state (key, value) VALUES (?, ?)", (SEED_DAY, now_ms // DAY_MS))
             db.executemany(
                 "INSERT INTO devices (imei, account, state, device_group, data_plan, has_sessions)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -285,6 +289,32 @@ class Store:
                 db.execute(BUILD_SESSION_TOTALS)
             count: int = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
         return count
+
+    def reanchor(self, now_ms: int) -> int:
+        """Moves the seeded sessions by whole days so that they end at the start of the day that
+        holds `now_ms`, as if seeded today; returns the number of days moved (0: already there).
+
+        Seeded data is relative to its seeding day, and the API only reports the last 180 days: a
+        file seeded long ago would otherwise answer empty reports and refuse the README's date
+        ranges. A file written before the seeding day was recorded is anchored by its last session.
+        """
+        today = now_ms // DAY_MS
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM sandbox_state WHERE key = ?", (SEED_DAY,)).fetchone()
+            if row is not None:
+                seed_day = int(row[0])
+            else:
+                last_start = db.execute("SELECT MAX(start_ms) FROM sessions").fetchone()[0]
+                if last_start is None:
+                    return 0
+                seed_day = int(last_start) // DAY_MS + 1
+            days = today - seed_day
+            if days != 0:
+                shift_ms = days * DAY_MS
+                db.execute("UPDATE sessions SET start_ms = start_ms + ?, end_ms = end_ms + ?", (shift_ms, shift_ms))
+                db.execute("UPDATE session_totals SET start_ms = start_ms + ?", (shift_ms,))
+            db.execute("INSERT OR REPLACE INTO sandbox_state (key, value) VALUES (?, ?)", (SEED_DAY, today))
+        return days
 
     # -- devices and reports ---------------------------------------------------------------
 
