@@ -18,9 +18,11 @@ import enum as enum_module
 import hashlib
 import importlib
 import json
+import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,7 +47,7 @@ from contract_tests.spec_loader import (
 )
 from hpl_client import AuthenticatedClient
 from hpl_client.types import UNSET, UnknownEnumValue, UnknownIntEnumValue
-from tools.generate import GENERATED, diff_trees, generate
+from tools.generate import GENERATED, TEMPLATES, diff_trees, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = "https://thingspace.verizon.com/api/hyper-precise/v1"
@@ -574,6 +576,88 @@ def test_parse_response_keeps_the_raw_answer_beside_the_model(operation_id: str)
         result = operation_module(operation_id).parse_response(client=client, response=answer)
     assert (result.status_code, result.content, result.headers) == (int(status), body, answer.headers)
     assert content is None or result.parsed is not None
+
+
+PROBE_SPEC = ROOT / "contract_tests" / "fixtures" / "open_enum_probe.yaml"
+
+
+@pytest.fixture(scope="module")
+def probe_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The package the templates make of a spec with every shape of enum (integer, list item, nullable,
+    inline, map value, union member) and a oneOf error envelope, importable as `probe`."""
+    out = tmp_path_factory.mktemp("probe")
+    config = out / "config.yaml"
+    config.write_text(
+        (ROOT / "openapi" / "generator.yaml")
+        .read_text()
+        .replace("project_name_override: hpl-client", "project_name_override: probe")
+        .replace("package_name_override: hpl_client", "package_name_override: probe")
+    )
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        [
+            str(bin_dir / "openapi-python-client"),
+            *("generate", "--path", str(PROBE_SPEC), "--config", str(config), "--meta", "none"),
+            *("--output-path", str(out / "probe"), "--overwrite", "--fail-on-warning"),
+            *("--custom-template-path", str(TEMPLATES)),
+        ],
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (out / "probe" / "py.typed").write_text("")
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module("probe")
+    finally:
+        sys.path.remove(str(out))
+        for name in [name for name in sys.modules if name == "probe" or name.startswith("probe.")]:
+            del sys.modules[name]
+
+
+def test_the_templates_keep_every_shape_of_enum_mypy_strict_clean(probe_package: ModuleType) -> None:
+    package_dir = Path(probe_package.__file__ or "").parent
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--no-incremental", package_dir.name],
+        cwd=package_dir.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_templates_keep_every_shape_of_enum_open(probe_package: ModuleType) -> None:
+    thing = importlib.import_module("probe.models").Thing
+    doc = {
+        "mode": "WARP",
+        "level": 9,
+        "modes": ["FAST", "NEW"],
+        "maybeMode": "LATER",
+        "inline": "c",
+        "byName": {"x": 1, "y": 7},
+        "either": "OTHER",
+    }
+    parsed = thing.from_dict(doc)
+    types = importlib.import_module("probe.types")
+    unknown = (types.UnknownEnumValue, types.UnknownIntEnumValue)
+    kept = [parsed.mode, parsed.level, parsed.modes[1], parsed.maybe_mode, parsed.inline]
+    kept += [parsed.by_name["y"], parsed.either]
+    assert all(isinstance(value, unknown) for value in kept), kept
+    assert not isinstance(parsed.modes[0], unknown)
+    assert parsed.to_dict() == doc
+
+
+def test_an_unknown_enum_value_inside_a_one_of_error_envelope_is_kept(probe_package: ModuleType) -> None:
+    operation = importlib.import_module("probe.api.things.get_thing")
+    body = b'{"errorCode": "RATE_LIMITED", "errorMessage": "slow down"}'
+    client = probe_package.Client(base_url=BASE_URL, httpx_args={"transport": answering(429, body)})
+    with client:
+        result = operation.sync_detailed(client=client, body=importlib.import_module("probe.models").Thing())
+    assert result.parsed.error_code == "RATE_LIMITED"
+    assert result.parsed.to_dict() == json.loads(body)
 
 
 # ---------------------------------------------------------------------------------------------
