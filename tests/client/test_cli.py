@@ -15,7 +15,8 @@ import pytest
 
 from hpl import cli
 from hpl.config import ConfigError, load
-from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_CERTIFIED, Sandbox
+from hpl_sandbox.testing import SandboxControl
+from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_CERTIFIED
 from tests.serving import free_port
 
 DEV_ENV = {
@@ -43,11 +44,11 @@ def hpl(*argv: str, env: dict[str, str] | None = None, stdin: str = "") -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
-def sandbox_hpl(sandbox: Sandbox, *argv: str) -> Run:
+def sandbox_hpl(sandbox: SandboxControl, *argv: str) -> Run:
     return hpl("--base-url", sandbox.origin, *argv)
 
 
-def test_sessions_prints_a_table(sandbox: Sandbox) -> None:
+def test_sessions_prints_a_table(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(sandbox, "sessions", "--account", ACCOUNT, "--imei", DEVICE)
     assert run.code == 0, run.err
     lines = run.out.splitlines()
@@ -56,7 +57,7 @@ def test_sessions_prints_a_table(sandbox: Sandbox) -> None:
     assert len(lines) > 3
 
 
-def test_sessions_json_uses_the_api_field_names(sandbox: Sandbox) -> None:
+def test_sessions_json_uses_the_api_field_names(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(
         sandbox,
         "--format",
@@ -77,7 +78,7 @@ def test_sessions_json_uses_the_api_field_names(sandbox: Sandbox) -> None:
     assert set(body["sessions"][0]) == {"startTime", "endTime", "numBytes"}
 
 
-def test_sessions_csv_has_a_header_and_one_row_per_session(sandbox: Sandbox) -> None:
+def test_sessions_csv_has_a_header_and_one_row_per_session(sandbox: SandboxControl) -> None:
     as_json = json.loads(
         sandbox_hpl(sandbox, "--format", "json", "sessions", "--account", ACCOUNT, "--imei", DEVICE).out
     )
@@ -87,7 +88,7 @@ def test_sessions_csv_has_a_header_and_one_row_per_session(sandbox: Sandbox) -> 
     assert len(rows) - 1 == len(as_json["sessions"])
 
 
-def test_sessions_accepts_dates_and_a_split_long_range(sandbox: Sandbox) -> None:
+def test_sessions_accepts_dates_and_a_split_long_range(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(
         sandbox,
         "sessions",
@@ -103,8 +104,8 @@ def test_sessions_accepts_dates_and_a_split_long_range(sandbox: Sandbox) -> None
     assert len(sandbox.journal("/report/sessions")) > 1
 
 
-def test_aggregate_batches_an_imei_file_past_10_devices(sandbox: Sandbox, tmp_path: Path) -> None:
-    imeis = sandbox.devices()[:20]
+def test_aggregate_batches_an_imei_file_past_10_devices(sandbox: SandboxControl, tmp_path: Path) -> None:
+    imeis = sandbox.imeis()[:20]
     path = tmp_path / "imeis.txt"
     path.write_text("# fleet\n" + "\n".join(imeis) + "\n")
     run = sandbox_hpl(sandbox, "--format", "json", "aggregate", "--account", ACCOUNT, "--imei-file", str(path))
@@ -115,7 +116,7 @@ def test_aggregate_batches_an_imei_file_past_10_devices(sandbox: Sandbox, tmp_pa
     assert len(sandbox.journal("/report/aggregate")) == 2
 
 
-def test_aggregate_reads_imeis_from_stdin(sandbox: Sandbox) -> None:
+def test_aggregate_reads_imeis_from_stdin(sandbox: SandboxControl) -> None:
     run = hpl(
         "--base-url",
         sandbox.origin,
@@ -132,7 +133,7 @@ def test_aggregate_reads_imeis_from_stdin(sandbox: Sandbox) -> None:
     assert {row["imei"]: row["error"] for row in rows} == {DEVICE: "", INACTIVE: "404 NOT_FOUND: Device inactive"}
 
 
-def test_aggregate_takes_several_imeis_after_one_flag_and_filters(sandbox: Sandbox) -> None:
+def test_aggregate_takes_several_imeis_after_one_flag_and_filters(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(
         sandbox,
         "--format",
@@ -155,8 +156,8 @@ def test_aggregate_takes_several_imeis_after_one_flag_and_filters(sandbox: Sandb
     assert call["headers"]["devicegroup"] == "fleet-north"
 
 
-def test_aggregate_async_collects_every_device_through_a_listener(sandbox: Sandbox) -> None:
-    imeis = sandbox.devices()[:6]
+def test_aggregate_async_collects_every_device_through_a_listener(sandbox: SandboxControl) -> None:
+    imeis = sandbox.imeis()[:6]
     run = sandbox_hpl(
         sandbox,
         "--format",
@@ -180,7 +181,7 @@ def test_aggregate_async_collects_every_device_through_a_listener(sandbox: Sandb
     assert json.loads(sandbox_hpl(sandbox, "--format", "json", "callbacks", "list", "--account", ACCOUNT).out) == []
 
 
-def test_aggregate_async_removes_its_listener_when_the_report_is_refused(sandbox: Sandbox) -> None:
+def test_aggregate_async_removes_its_listener_when_the_report_is_refused(sandbox: SandboxControl) -> None:
     sandbox.force("calculateAggregatedReportAsynchronous", 409)
     run = sandbox_hpl(
         sandbox, "aggregate", "--account", ACCOUNT, "--imei", DEVICE, "--async", "--listen", "127.0.0.1:0"
@@ -190,7 +191,7 @@ def test_aggregate_async_removes_its_listener_when_the_report_is_refused(sandbox
     assert json.loads(sandbox_hpl(sandbox, "--format", "json", "callbacks", "list", "--account", ACCOUNT).out) == []
 
 
-def test_the_installed_console_script_exits_with_the_code(sandbox: Sandbox) -> None:
+def test_the_installed_console_script_exits_with_the_code(sandbox: SandboxControl) -> None:
     script = Path(sys.executable).with_name("hpl")
     done = subprocess.run(
         [str(script), "--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", NOT_CERTIFIED],
@@ -210,7 +211,7 @@ def test_aggregate_async_needs_listen() -> None:
     assert "--listen" in run.err
 
 
-def test_callbacks_add_list_remove(sandbox: Sandbox) -> None:
+def test_callbacks_add_list_remove(sandbox: SandboxControl) -> None:
     added = sandbox_hpl(
         sandbox, "--format", "json", "callbacks", "add", "hook", "https://example.com/x", "--account", ACCOUNT
     )
@@ -222,7 +223,7 @@ def test_callbacks_add_list_remove(sandbox: Sandbox) -> None:
     assert json.loads(sandbox_hpl(sandbox, "--format", "json", "callbacks", "list", "--account", ACCOUNT).out) == []
 
 
-def test_an_api_error_is_one_line_with_exit_code_3(sandbox: Sandbox) -> None:
+def test_an_api_error_is_one_line_with_exit_code_3(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(sandbox, "sessions", "--account", ACCOUNT, "--imei", NOT_CERTIFIED)
     assert run.code == 3
     assert run.err == "hpl: API error: HTTP 403 INVALID_PARAMETER: Device Not Certified\n"
@@ -259,7 +260,7 @@ def test_a_usage_error_is_one_line_with_exit_code_2(argv: list[str], message: st
     assert message in run.err
 
 
-def test_missing_credentials_are_a_usage_error_naming_the_variables(sandbox: Sandbox) -> None:
+def test_missing_credentials_are_a_usage_error_naming_the_variables(sandbox: SandboxControl) -> None:
     run = hpl(
         "--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", DEVICE, env={"HPL_CONFIG": os.devnull}
     )
@@ -267,7 +268,7 @@ def test_missing_credentials_are_a_usage_error_naming_the_variables(sandbox: San
     assert "HPL_CLIENT_ID" in run.err
 
 
-def test_sandbox_flag_uses_the_development_credentials(sandbox: Sandbox) -> None:
+def test_sandbox_flag_uses_the_development_credentials(sandbox: SandboxControl) -> None:
     run = hpl(
         "--sandbox",
         "sessions",
@@ -280,7 +281,7 @@ def test_sandbox_flag_uses_the_development_credentials(sandbox: Sandbox) -> None
     assert run.code == 0, run.err
 
 
-def test_credentials_come_from_a_config_file(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_credentials_come_from_a_config_file(sandbox: SandboxControl, tmp_path: Path) -> None:
     config = tmp_path / "hpl.toml"
     config.write_text(
         "[hpl]\n"
