@@ -3,7 +3,9 @@ file, and one-line errors with distinct exit codes for usage, API and network er
 
 from __future__ import annotations
 
+import argparse
 import csv
+import importlib.metadata
 import io
 import json
 import os
@@ -319,3 +321,142 @@ def test_no_option_takes_a_secret() -> None:
 
 def test_help_exits_0() -> None:
     assert hpl("--help").code == 0
+
+
+def test_bare_hpl_prints_the_help_and_exits_2() -> None:
+    run = hpl()
+    assert run.code == 2
+    assert run.out.startswith("usage: hpl") and "sessions" in run.out
+    assert run.err == ""
+
+
+def test_version_prints_the_package_version() -> None:
+    run = hpl("--version")
+    assert run.code == 0
+    assert run.out == f"hpl {importlib.metadata.version('thingspace-hpl')}\n"
+
+
+class ClosedPipe(io.StringIO):
+    """Standard output whose reader has gone, as after `hpl … | head -2`."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_goes_away_ends_hpl_quietly_with_141(sandbox: SandboxControl) -> None:
+    err = io.StringIO()
+    argv = ["--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", DEVICE]
+    code = cli.main(argv, stdout=ClosedPipe(), stderr=err, environ={"HPL_CONFIG": os.devnull, **DEV_ENV})
+    assert code == 141
+    assert err.getvalue() == ""
+
+
+def test_the_console_script_prints_no_traceback_into_a_closed_pipe(sandbox: SandboxControl) -> None:
+    script = Path(sys.executable).parent / "hpl"
+    process = subprocess.Popen(
+        [str(script), "--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", DEVICE],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HPL_CONFIG": os.devnull, **DEV_ENV},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # long before the report comes back, so its output finds no reader
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
+
+
+def test_sandbox_with_nothing_running_says_to_start_hpl_sandbox_serve() -> None:
+    env = {"HPL_CONFIG": os.devnull, "HPL_SANDBOX_URL": f"http://127.0.0.1:{free_port()}"}
+    run = hpl(
+        "--sandbox", "--timeout", "2", "--retries", "0", "sessions", "--account", ACCOUNT, "--imei", DEVICE, env=env
+    )
+    assert run.code == 4
+    assert run.err.count("\n") == 1
+    assert "hpl-sandbox serve" in run.err
+
+
+def test_a_base_url_with_the_wrong_path_says_the_prefix_is_likely_wrong(sandbox: SandboxControl) -> None:
+    run = hpl("--base-url", sandbox.origin + "/api", "sessions", "--account", ACCOUNT, "--imei", DEVICE)
+    assert run.code == 3
+    assert run.err.count("\n") == 1
+    assert "likely wrong" in run.err and "/api/hyper-precise/v1" in run.err
+
+
+def test_a_404_from_the_right_path_gets_no_path_hint(sandbox: SandboxControl) -> None:
+    run = sandbox_hpl(sandbox, "sessions", "--account", ACCOUNT, "--imei", INACTIVE)
+    assert run.code == 3
+    assert "Device inactive" in run.err and "likely wrong" not in run.err
+
+
+def test_aggregate_without_imei_over_more_than_10_devices_points_to_async(sandbox: SandboxControl) -> None:
+    assert len(sandbox.imeis()) > 10
+    run = sandbox_hpl(sandbox, "aggregate", "--account", ACCOUNT)
+    assert run.code == 3
+    assert run.err.count("\n") == 1
+    assert "--async" in run.err
+
+
+def test_an_async_wait_that_runs_out_is_a_timeout_with_exit_code_5(sandbox: SandboxControl) -> None:
+    # The messages go to a URL nobody serves, so the listener waits in vain.
+    run = sandbox_hpl(
+        sandbox,
+        "aggregate",
+        "--account",
+        ACCOUNT,
+        "--imei",
+        DEVICE,
+        "--async",
+        "--listen",
+        "127.0.0.1:0",
+        "--public-url",
+        f"http://127.0.0.1:{free_port()}/nobody",
+        "--wait-timeout",
+        "0.5",
+    )
+    assert run.code == 5
+    assert run.err.startswith("hpl: timeout: ") and run.err.count("\n") == 1
+
+
+def test_an_unknown_key_in_the_config_file_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
+    config = tmp_path / "hpl.toml"
+    config.write_text('[hpl]\nclient_id = "a"\nclient_secret = "b"\nusername = "c"\npasword = "d"\n')
+    run = hpl("--config", str(config), "sessions", "--account", ACCOUNT, "--imei", DEVICE, env={})
+    assert run.code == 2
+    assert run.err.count("\n") == 1
+    assert "'pasword'" in run.err
+
+
+COMMANDS = [
+    [],
+    ["sessions"],
+    ["aggregate"],
+    ["callbacks"],
+    ["callbacks", "list"],
+    ["callbacks", "add"],
+    ["callbacks", "remove"],
+]
+
+
+def subparser(path: list[str]) -> argparse.ArgumentParser:
+    parser = cli.build_parser()
+    for name in path:
+        [choices] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = choices.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(["hpl", *c]))
+def test_every_help_has_a_description_and_an_example(command: list[str]) -> None:
+    run = hpl(*command, "--help")
+    assert run.code == 0
+    assert subparser(command).description
+    assert "example" in run.out and "hpl " in run.out.split("example", 1)[1]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(["hpl", *c]))
+def test_every_option_with_a_default_states_it_in_the_help(command: list[str]) -> None:
+    formatter = subparser(command)._get_formatter()
+    for action in subparser(command)._actions:
+        if action.default not in (None, False, [], argparse.SUPPRESS) and action.help is not argparse.SUPPRESS:
+            assert "default" in (formatter._get_help_string(action) or ""), action.dest
