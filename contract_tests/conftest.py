@@ -25,8 +25,8 @@ from contract_tests.listener import (
     shared_listener,
     suite_callback_url,
 )
-from contract_tests.sandbox_control import SandboxControl
 from contract_tests.target import Target, release_shared_target, usable_target
+from hpl_sandbox.testing import SandboxControl
 
 if os.environ.get("HPL_CONTRACT_MUTANT"):
     # Against a mutant only "caught or not" matters; shrinking each failure would only cost time.

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.serving import ThreadedServer
+from hpl_sandbox.testing import SandboxControl, ThreadedServer
 
 API_PREFIX = "/api/hyper-precise/v1"
 OAUTH_PATH = "/api/ts/v1/oauth2/token"
@@ -212,10 +212,8 @@ def sandbox_target(origin: str) -> Target:
 
 def sandbox_devices(target: Target, account: str) -> list[dict[str, Any]]:
     """The sandbox's devices of `account`, from its control plane."""
-    answer = httpx.get(f"{target.origin}/_sandbox/devices", params={"accountNumber": account}, timeout=10.0)
-    answer.raise_for_status()
-    devices: list[dict[str, Any]] = answer.json()
-    return devices
+    with SandboxControl(target.origin, timeout=10.0) as control:
+        return [dict(device) for device in control.devices(account)]
 
 
 def check_reachable(target: Target) -> None:

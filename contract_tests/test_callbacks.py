@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
 from contract_tests.listener import Listener, reaches_loopback, register_listener
-from contract_tests.sandbox_control import SandboxControl
 from contract_tests.target import Target
 from contract_tests.wire import (
     ASYNC_AGGREGATE,
@@ -26,6 +25,7 @@ from contract_tests.wire import (
     post_report,
     schema_errors,
 )
+from hpl_sandbox.testing import SandboxControl
 
 # How long a test waits for callback messages; the mutant runner shortens it for mutants that lose them.
 # Patient by default: after the conformance run the sandbox still works through its queued reports.

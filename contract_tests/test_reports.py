@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
-from contract_tests.sandbox_control import SandboxControl
 from contract_tests.target import Target
 from contract_tests.wire import (
     OPERATION_IDS,
@@ -25,6 +24,7 @@ from contract_tests.wire import (
     assert_success,
     post_report,
 )
+from hpl_sandbox.testing import SandboxControl
 
 
 def parse(moment: str) -> datetime:

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
 from contract_tests.hooks import format_date
-from contract_tests.sandbox_control import SandboxControl
 from contract_tests.target import SANDBOX_REFUSING_IMEIS, Target
 from contract_tests.wire import (
     ASYNC_AGGREGATE,
@@ -24,6 +23,7 @@ from contract_tests.wire import (
     assert_success,
     post_report,
 )
+from hpl_sandbox.testing import SandboxControl
 
 # Operations that answer with the report itself; the asynchronous one answers before reading data.
 SYNC_REPORTS = (SESSIONS, SYNC_AGGREGATE)

@@ -17,14 +17,15 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
-
-import uvicorn
+from typing import TYPE_CHECKING, Any, Self
 
 from hpl.client import Client
 from hpl.errors import CallbackTimeoutError
 from hpl.reports import message_imei, report_from_messages
 from hpl_client.models import AggregateReportCallbackMessage, AggregateSessionReport
+
+if TYPE_CHECKING:
+    import uvicorn
 
 ProgressCallback = Callable[[int, int | None], None]
 Expected = int | Collection[str] | None
@@ -307,6 +308,9 @@ class CallbackListener:
             raise
         sock.listen(2048)
         self.port = sock.getsockname()[1]
+        # Only a listener needs a server; `import hpl` stays free of uvicorn (issue 15).
+        import uvicorn
+
         config = uvicorn.Config(self.receiver, log_level="warning", access_log=False, lifespan="off", backlog=2048)
         server = uvicorn.Server(config)
         thread = threading.Thread(

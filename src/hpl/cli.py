@@ -1,30 +1,38 @@
 """The `hpl` command.
 
-Exit codes: 0 success, 2 usage error (bad arguments, a limit, missing credentials), 3 the service
-answered with an error, 4 the service could not be reached or callbacks did not arrive in time.
-Every error is one line on stderr.
+Exit codes: 0 success, 2 usage error (bad arguments, no command, a limit, missing credentials, a
+config file it cannot use), 3 the service answered with an error, 4 the service could not be
+reached, 5 the callbacks of `aggregate --async` did not all arrive within `--wait-timeout`, 141 the
+reader of the output went away (`hpl … | head`). Every error is one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
+from urllib.parse import urlsplit
 
-from hpl import output
+import httpx
+
+from hpl import __version__, output
 from hpl.callbacks import CallbackListener
-from hpl.client import SANDBOX_CREDENTIALS, SANDBOX_ORIGIN, Client
+from hpl.client import API_PATH, PRODUCTION_URL, SANDBOX_CREDENTIALS, SANDBOX_ORIGIN, Client
 from hpl.config import ConfigError, load
 from hpl.errors import (
     ApiError,
+    BadRequestError,
     CallbackTimeoutError,
     HplError,
     InvalidResponseError,
     NetworkError,
+    NotFoundError,
     RequestLimitError,
 )
 from hpl.progress import ProgressBar
@@ -35,10 +43,29 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_API = 3
 EXIT_NETWORK = 4
+EXIT_TIMEOUT = 5
+# What a shell reports for a program that SIGPIPE ended: the reader of the output went away.
+EXIT_BROKEN_PIPE = 141
+SYNC_DEVICE_LIMIT = 10
 
 
 class UsageError(Exception):
     """A mistake in how `hpl` was called."""
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Examples keep their lines; every option with a default value says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _wrapped(text: str) -> str:
+    # The description is kept as written (for the examples in the epilog), so it is wrapped here.
+    return textwrap.fill(text, width=79)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,43 +129,99 @@ def _host_port(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+EXAMPLES = {
+    "hpl": """examples:
+  hpl --sandbox sessions --account 0844021539-00001 --imei 709312034493372
+  hpl --format json aggregate --account 0844021539-00001 --imei-file imeis.txt
+  hpl --sandbox callbacks list --account 0844021539-00001
+
+exit codes: 0 success, 2 usage error, 3 the service answered with an error, 4 the service could not
+be reached, 5 callbacks did not arrive in time, 141 the output's reader went away""",
+    "sessions": """example:
+  hpl --sandbox sessions --account 0844021539-00001 --imei 709312034493372 --from 2024-01-01 --split""",
+    "aggregate": """examples:
+  hpl --sandbox aggregate --account 0844021539-00001 --imei 709312034493372 709312034493381
+  hpl aggregate --account 0844021539-00001 --device-group fleet-north --async --listen 0.0.0.0:9000 \\
+      --public-url https://hooks.example.com/hpl""",
+    "callbacks": """examples:
+  hpl --sandbox callbacks list --account 0844021539-00001
+  hpl --sandbox callbacks add reports https://example.com/hpl --account 0844021539-00001
+  hpl --sandbox callbacks remove reports --account 0844021539-00001""",
+    "list": "example:\n  hpl --sandbox callbacks list --account 0844021539-00001",
+    "add": "example:\n  hpl --sandbox callbacks add reports https://example.com/hpl --account 0844021539-00001",
+    "remove": "example:\n  hpl --sandbox callbacks remove reports --account 0844021539-00001",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hpl",
-        description="Query the ThingSpace Hyper Precise Location device reports. Credentials come from "
-        "HPL_CLIENT_ID, HPL_CLIENT_SECRET, HPL_USERNAME and HPL_PASSWORD, or a config file.",
+        description=_wrapped(
+            "Query the ThingSpace Hyper Precise Location device reports. Credentials come from "
+            "HPL_CLIENT_ID, HPL_CLIENT_SECRET, HPL_USERNAME and HPL_PASSWORD, or a config file."
+        ),
+        epilog=EXAMPLES["hpl"],
+        formatter_class=_Help,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     target = parser.add_mutually_exclusive_group()
-    target.add_argument("--base-url", metavar="URL", help="the HPL API (default: production, or $HPL_BASE_URL)")
+    target.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the HPL API; default: $HPL_BASE_URL, else production (" + PRODUCTION_URL + ")",
+    )
     target.add_argument(
         "--sandbox",
         action="store_true",
         help=f"use the local sandbox ({SANDBOX_ORIGIN} or $HPL_SANDBOX_URL) and its development credentials",
     )
     parser.add_argument("--format", choices=output.FORMATS, default="table", help="output format")
-    parser.add_argument("--config", metavar="FILE", help="TOML file with credentials (default $HPL_CONFIG)")
-    parser.add_argument("--timeout", type=_positive, default=30.0, metavar="S", help="per-request timeout")
     parser.add_argument(
-        "--retries", type=_count, default=3, metavar="N", help="retries of a failed report query (default 3)"
+        "--config",
+        metavar="FILE",
+        help="TOML file with credentials; default: $HPL_CONFIG, else ~/.config/hpl/config.toml",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument("--timeout", type=_positive, default=30.0, metavar="S", help="per-request timeout in seconds")
+    parser.add_argument("--retries", type=_count, default=3, metavar="N", help="retries of a failed report query")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    sessions = commands.add_parser("sessions", help="the sessions of one device")
-    sessions.add_argument("--account", required=True, metavar="A")
-    sessions.add_argument("--imei", required=True, metavar="I")
+    def command(group: argparse._SubParsersAction[_Parser], name: str, summary: str, description: str) -> _Parser:
+        return group.add_parser(
+            name, help=summary, description=_wrapped(description), epilog=EXAMPLES[name], formatter_class=_Help
+        )
+
+    sessions = command(
+        commands,
+        "sessions",
+        "the sessions of one device",
+        "The sessions report of one device: when each session started and ended and the bytes it moved.",
+    )
+    sessions.add_argument("--account", required=True, metavar="A", help="the account number")
+    sessions.add_argument("--imei", required=True, metavar="I", help="the device's IMEI (15 digits)")
     _add_dates(sessions)
-    sessions.add_argument("--duration-low", type=_seconds, metavar="S")
-    sessions.add_argument("--duration-high", type=_seconds, metavar="S")
+    sessions.add_argument(
+        "--duration-low", type=_seconds, metavar="S", help="shortest session in seconds; default: no lower bound"
+    )
+    sessions.add_argument(
+        "--duration-high", type=_seconds, metavar="S", help="longest session in seconds; default: no upper bound"
+    )
     sessions.add_argument("--split", action="store_true", help="query a range over 180 days in 180-day windows")
 
-    aggregate = commands.add_parser("aggregate", help="usage totals of many devices")
-    aggregate.add_argument("--account", required=True, metavar="A")
+    aggregate = command(
+        commands,
+        "aggregate",
+        "usage totals of many devices",
+        "Sessions and bytes per device. Without --imei it covers every device of the account that the "
+        "filters select; the synchronous report takes at most 10 devices at once (more IMEIs go out in "
+        "batches of 10), --async takes up to 10,000 and waits for the callbacks.",
+    )
+    aggregate.add_argument("--account", required=True, metavar="A", help="the account number")
     devices = aggregate.add_mutually_exclusive_group()
     devices.add_argument("--imei", action="extend", nargs="+", default=[], metavar="I", help="one or more IMEIs")
     devices.add_argument("--imei-file", metavar="F", help="IMEIs, one a line ('-' reads stdin)")
     _add_dates(aggregate)
-    aggregate.add_argument("--device-group", metavar="G")
-    aggregate.add_argument("--data-plan", metavar="P")
+    aggregate.add_argument("--device-group", metavar="G", help="only devices of this group")
+    aggregate.add_argument("--data-plan", metavar="P", help="only devices on this data plan")
     aggregate.add_argument("--no-sessions", action="store_true", help="only devices without sessions")
     aggregate.add_argument("--concurrency", type=int, default=4, metavar="N", help="batches in flight at once")
     aggregate.add_argument("--async", dest="use_async", action="store_true", help="use the asynchronous report")
@@ -146,28 +229,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen", type=_host_port, metavar="HOST:PORT", help="where to receive the callbacks (with --async)"
     )
     aggregate.add_argument("--public-url", metavar="URL", help="the listener's URL as the service reaches it")
-    aggregate.add_argument("--listener-name", metavar="NAME", help="the name to register (default hpl-cli-PID)")
+    aggregate.add_argument("--listener-name", metavar="NAME", help="the name to register; default: hpl-cli-PID")
     aggregate.add_argument(
-        "--wait-timeout", type=_positive, default=600.0, metavar="S", help="how long to wait for callbacks"
+        "--wait-timeout", type=_positive, default=600.0, metavar="S", help="seconds to wait for the callbacks"
     )
 
-    callbacks = commands.add_parser("callbacks", help="list, add or remove callback listeners")
+    callbacks = command(
+        commands,
+        "callbacks",
+        "list, add or remove callback listeners",
+        "The listeners that receive the account's asynchronous reports.",
+    )
     actions = callbacks.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
-    listing = actions.add_parser("list", help="the registered listeners")
-    listing.add_argument("--account", required=True, metavar="A")
-    add = actions.add_parser("add", help="register a listener")
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("url", metavar="URL")
-    add.add_argument("--account", required=True, metavar="A")
-    remove = actions.add_parser("remove", help="remove a listener")
-    remove.add_argument("name", metavar="NAME")
-    remove.add_argument("--account", required=True, metavar="A")
+    listing = command(actions, "list", "the registered listeners", "List the account's registered listeners.")
+    listing.add_argument("--account", required=True, metavar="A", help="the account number")
+    add = command(actions, "add", "register a listener", "Register a listener URL under a name.")
+    add.add_argument("name", metavar="NAME", help="the listener's name")
+    add.add_argument("url", metavar="URL", help="where the service posts the callback messages")
+    add.add_argument("--account", required=True, metavar="A", help="the account number")
+    remove = command(actions, "remove", "remove a listener", "Remove the listener registered under a name.")
+    remove.add_argument("name", metavar="NAME", help="the listener's name")
+    remove.add_argument("--account", required=True, metavar="A", help="the account number")
     return parser
 
 
 def _add_dates(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="start", type=_start, metavar="DATE", help="start (default: 180 days ago)")
-    parser.add_argument("--to", dest="end", type=_end, metavar="DATE", help="end (default: now)")
+    parser.add_argument(
+        "--from", dest="start", type=_start, metavar="DATE", help="start, 2024-05-31 or RFC 3339; default: 180 days ago"
+    )
+    parser.add_argument(
+        "--to", dest="end", type=_end, metavar="DATE", help="end (a date means its last ms, UTC); default: now"
+    )
 
 
 def _read_imeis(path: str, stdin: TextIO) -> list[str]:
@@ -302,7 +394,41 @@ def main(
     """Run `hpl` with `argv`; returns the exit code (the console script exits with it)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    return _main(argv, out, err, stdin or sys.stdin, os.environ if environ is None else environ)
+    try:
+        code = _main(argv, out, err, stdin or sys.stdin, os.environ if environ is None else environ)
+        # A pipe buffers the output: its reader's absence shows here, not at the print.
+        out.flush()
+        return code
+    except BrokenPipeError:
+        if out is sys.stdout:
+            # Python would flush stdout again at exit and print a second BrokenPipeError there.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _hint(args: argparse.Namespace, client_base_url: str | None, exc: HplError) -> str:
+    """One more sentence for the mistakes a user makes most, where the service's answer alone
+    does not say what to fix."""
+    if isinstance(exc, NetworkError) and args.sandbox and isinstance(exc.cause, httpx.ConnectError):
+        return "; is the sandbox running? Start it with `hpl-sandbox serve` (or set HPL_SANDBOX_URL)"
+    if isinstance(exc, NotFoundError) and client_base_url is not None:
+        path = urlsplit(client_base_url).path.rstrip("/")
+        if not path.endswith(API_PATH):
+            return f"; the base URL's path {path or '/'!r} is likely wrong: the HPL API lives under {API_PATH}"
+    if (
+        isinstance(exc, BadRequestError)
+        and args.command == "aggregate"
+        and not args.use_async
+        and not (args.imei or args.imei_file)
+    ):
+        return (
+            f"; without --imei the report covers every device the filters select, and the synchronous"
+            f" report takes at most {SYNC_DEVICE_LIMIT}: use --async --listen HOST:PORT, or narrow it with"
+            " --imei, --device-group or --data-plan"
+        )
+    return ""
 
 
 def _main(
@@ -313,20 +439,33 @@ def _main(
     environ: dict[str, str] | os._Environ[str],
 ) -> int:
     parser = build_parser()
+    args: argparse.Namespace | None = None
+    base_url: str | None = None
     try:
-        args = parser.parse_args(argv)
+        # argparse prints --help and --version on sys.stdout; they belong on the caller's `out`.
+        with contextlib.redirect_stdout(out):
+            args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(out)
+            return EXIT_USAGE
         with _client(args, environ) as client:
+            base_url = client.base_url
             _run(args, client, out, err, stdin)
-    except SystemExit as exc:  # --help
+    except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except (UsageError, RequestLimitError) as exc:
         print(f"hpl: error: {_one_line(exc)}", file=err)
         return EXIT_USAGE
     except (ApiError, InvalidResponseError) as exc:
-        print(f"hpl: API error: {_one_line(exc)}", file=err)
+        hint = _hint(args, base_url, exc) if args is not None else ""
+        print(f"hpl: API error: {_one_line(exc)}{hint}", file=err)
         return EXIT_API
-    except (NetworkError, CallbackTimeoutError) as exc:
-        print(f"hpl: network error: {_one_line(exc)}", file=err)
+    except CallbackTimeoutError as exc:
+        print(f"hpl: timeout: {_one_line(exc)}", file=err)
+        return EXIT_TIMEOUT
+    except NetworkError as exc:
+        hint = _hint(args, base_url, exc) if args is not None else ""
+        print(f"hpl: network error: {_one_line(exc)}{hint}", file=err)
         return EXIT_NETWORK
     except HplError as exc:
         print(f"hpl: error: {_one_line(exc)}", file=err)

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import itertools
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -66,14 +67,15 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 def resolve_base_url(base_url: str | None = None, *, sandbox: bool | str = False) -> str:
     """The HPL base URL: production by default, the local sandbox, or what was given.
 
-    A URL with no path (`http://127.0.0.1:9000`) gets the HPL API path appended.
+    `sandbox=True` means `$HPL_SANDBOX_URL` when set (as for `hpl --sandbox`), else the default
+    sandbox. A URL with no path (`http://127.0.0.1:9000`) gets the HPL API path appended.
     """
     if base_url is not None and sandbox:
         raise ValueError("give either base_url or sandbox, not both")
     if isinstance(sandbox, str):
         base_url = sandbox
     elif sandbox:
-        base_url = SANDBOX_URL
+        base_url = os.environ.get("HPL_SANDBOX_URL") or SANDBOX_URL
     if base_url is None:
         return PRODUCTION_URL
     parts = urlsplit(base_url)
@@ -200,6 +202,11 @@ class Client:
 
     >>> with Client(sandbox=True) as hpl:                     # doctest: +SKIP
     ...     hpl.sessions(account_number="0844021539-00001", imei="709312034493372")
+
+    `transport` is the `httpx.BaseTransport` every request (token calls included) goes through,
+    e.g. `hpl_sandbox.testing.InProcessTransport` to reach a sandbox in this process or an
+    `httpx.MockTransport`; by default httpx's own HTTP transport. `httpx_args` are passed to the
+    underlying `httpx.Client`.
     """
 
     def __init__(
@@ -399,7 +406,10 @@ class Client:
 
 
 class AsyncClient:
-    """The asyncio client: the same methods as `Client`, as coroutines."""
+    """The asyncio client: the same methods as `Client`, as coroutines.
+
+    `transport` is an `httpx.AsyncBaseTransport` (e.g. `httpx.ASGITransport`), as for `Client`.
+    """
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ ENV_BASE_URL = "HPL_BASE_URL"
 ENV_SANDBOX_URL = "HPL_SANDBOX_URL"
 ENV_CONFIG = "HPL_CONFIG"
 DEFAULT_CONFIG = Path("~/.config/hpl/config.toml")
+FILE_KEYS = frozenset({*ENV_NAMES, "base_url", "sandbox_url"})
 
 
 class ConfigError(Exception):
@@ -50,6 +51,12 @@ def _read_file(path: Path) -> dict[str, object]:
     section = data.get("hpl", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {path}: [hpl] must be a table")
+    # A misspelt key would otherwise be ignored, and the value meant for it silently not used.
+    unknown = sorted(set(section) - FILE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown key {', '.join(map(repr, unknown))} (known: {', '.join(sorted(FILE_KEYS))})"
+        )
     return section
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hpl_sandbox import __version__
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.jobs import worker_lock_path
 
@@ -138,6 +139,7 @@ def _seconds(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hpl-sandbox", description="The HPL Device Reports reference sandbox.")
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the sandbox server")
     serve.add_argument("--host", default="127.0.0.1")
@@ -181,6 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     try:
         code: int = args.run(args)
+    except ImportError as error:
+        # A package of the [sandbox] extra is missing; the message names what to install.
+        hint = "" if "pip install" in str(error) else ": pip install 'thingspace-hpl[sandbox]'"
+        print(f"hpl-sandbox: {error}{hint}", file=sys.stderr)
+        return 1
     except (OSError, ValueError, sqlite3.Error) as error:
         print(f"hpl-sandbox: {error}", file=sys.stderr)
         return 1

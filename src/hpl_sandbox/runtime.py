@@ -19,7 +19,7 @@ from hpl_sandbox.journal import Journal
 from hpl_sandbox.spec import base_path, default_spec_path, load_spec
 from hpl_sandbox.state import SharedState
 from hpl_sandbox.store import Store
-from hpl_sandbox.validation import Operation, compile_component, compile_operations
+from hpl_sandbox.validation import Operation, compile_component, compile_operations, require_format_checks
 
 log = logging.getLogger("hpl_sandbox")
 
@@ -41,6 +41,7 @@ def compiled_spec(path: str | None) -> CompiledSpec:
     key = (str(spec_path.resolve()), spec_path.stat().st_mtime_ns)
     if key not in _compiled:
         spec = load_spec(spec_path)
+        require_format_checks(spec)
         _compiled[key] = CompiledSpec(
             spec, compile_operations(spec), compile_component(spec, "AggregateReportCallbackMessage")
         )

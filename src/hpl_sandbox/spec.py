@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,12 +14,20 @@ import yaml
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+SPEC_RESOURCE = "hpl-device-reports.yaml"
+
+
 def default_spec_path() -> Path:
-    """`HPL_SPEC` when set, else the spec of the repository this package lives in."""
+    """`HPL_SPEC` when set, else the spec shipped inside this package.
+
+    In the repository the packaged file is a symlink to `openapi/hpl-device-reports.yaml`, the one
+    copy; the wheel build stores its content, so an installed sandbox needs no checkout.
+    """
     override = os.environ.get("HPL_SPEC")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "openapi" / "hpl-device-reports.yaml"
+    # Installed from a wheel or in editable mode the package is a directory, so the resource is a file.
+    return Path(str(files("hpl_sandbox").joinpath(SPEC_RESOURCE)))
 
 
 # libyaml's loader is about ten times faster; the pure-Python one is the fallback.

@@ -174,6 +174,29 @@ def _surely_or(sure: re.Pattern[str], check: Callable[[str], bool], value: str) 
     return sure.match(value) is not None or check(value)
 
 
+# jsonschema checks these formats only when the named package is importable, and otherwise accepts
+# every string without a word: an installed sandbox once took "https://\u00cf" for a uri (issue 15).
+FORMAT_PACKAGES = {"uri": "rfc3986-validator", "date-time": "rfc3339-validator"}
+
+
+class MissingDependencyError(ImportError):
+    """A package the sandbox needs is not installed; the message says how to install it."""
+
+
+def require_format_checks(spec: dict[str, Any]) -> None:
+    """Refuses to serve a spec whose formats would go unchecked for want of a package."""
+    used = _formats_in(spec)
+    missing = sorted(
+        package
+        for name, package in FORMAT_PACKAGES.items()
+        if name in used and name not in oas30_format_checker.checkers
+    )
+    if missing:
+        raise MissingDependencyError(
+            f"the sandbox cannot check formats without {', '.join(missing)}: pip install 'thingspace-hpl[sandbox]'"
+        )
+
+
 def format_check(name: str) -> Callable[[str], bool]:
     if name not in oas30_format_checker.checkers:
         # The reference ignores formats it does not know.

@@ -12,8 +12,9 @@ import pytest
 
 import hpl
 from hpl_client.models import SessionReport
+from hpl_sandbox.testing import SandboxControl
 from tests.client import fakes
-from tests.client.conftest import ACCOUNT, DEVICE, Sandbox, Sleeps
+from tests.client.conftest import ACCOUNT, DEVICE, Sleeps
 
 
 class Clock:
@@ -186,7 +187,7 @@ def test_concurrent_async_calls_after_expiry_share_one_renewal() -> None:
     assert len(service.token_requests) == 2 and len(service.login_requests) == 2
 
 
-def test_wrong_client_secret_raises_authentication_error_without_the_secret(sandbox: Sandbox) -> None:
+def test_wrong_client_secret_raises_authentication_error_without_the_secret(sandbox: SandboxControl) -> None:
     with (
         hpl.Client(
             sandbox=sandbox.origin,
@@ -203,7 +204,7 @@ def test_wrong_client_secret_raises_authentication_error_without_the_secret(sand
     assert "not-the-secret-xyz" not in str(raised.value) + repr(raised.value)
 
 
-def test_wrong_password_raises_authentication_error(sandbox: Sandbox) -> None:
+def test_wrong_password_raises_authentication_error(sandbox: SandboxControl) -> None:
     with (
         hpl.Client(
             sandbox=sandbox.origin,
@@ -218,7 +219,7 @@ def test_wrong_password_raises_authentication_error(sandbox: Sandbox) -> None:
 
 
 def test_expiry_on_the_sandbox_clock_is_renewed_once_and_the_call_succeeds(
-    sandbox: Sandbox, client: hpl.Client
+    sandbox: SandboxControl, client: hpl.Client
 ) -> None:
     sessions(client)
     sandbox.advance_clock(3601)
@@ -231,7 +232,7 @@ def test_expiry_on_the_sandbox_clock_is_renewed_once_and_the_call_succeeds(
     assert [entry["status"] for entry in report_calls] == [200, 401, 200]
 
 
-def test_session_idle_timeout_on_the_sandbox_clock_is_renewed(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_session_idle_timeout_on_the_sandbox_clock_is_renewed(sandbox: SandboxControl, client: hpl.Client) -> None:
     sessions(client)
     sandbox.advance_clock(1201)
     assert sessions(client).id == DEVICE

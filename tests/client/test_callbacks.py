@@ -15,7 +15,8 @@ from starlette.routing import Mount
 import hpl
 from hpl.progress import ProgressBar, render
 from hpl_client.models import AggregateReportCallbackMessage, AggregateUsageItem
-from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_OWNED, Sandbox, present
+from hpl_sandbox.testing import SandboxControl
+from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_OWNED, present
 from tests.serving import serve
 
 TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
@@ -149,9 +150,9 @@ def test_an_async_report_is_collected_by_the_built_in_listener(client: hpl.Clien
     assert [u.to_dict() for u in present(report.usage)] == [u.to_dict() for u in present(synchronous.usage)]
 
 
-def test_the_async_client_and_a_mounted_receiver_collect_a_report(sandbox: Sandbox) -> None:
+def test_the_async_client_and_a_mounted_receiver_collect_a_report(sandbox: SandboxControl) -> None:
     receiver = hpl.CallbackReceiver()
-    imeis = sandbox.devices()[:5]
+    imeis = sandbox.imeis()[:5]
 
     async def run(origin: str) -> hpl.AsyncReportResult:
         async with hpl.AsyncClient(sandbox=sandbox.origin) as client:
@@ -166,9 +167,9 @@ def test_the_async_client_and_a_mounted_receiver_collect_a_report(sandbox: Sandb
 
 
 @pytest.mark.slow
-def test_a_10000_device_async_report_is_collected_by_the_receiver(sandbox: Sandbox) -> None:
-    sandbox.seed(devices=10_000, days=7)
-    imeis = sandbox.devices()
+def test_a_10000_device_async_report_is_collected_by_the_receiver(sandbox: SandboxControl) -> None:
+    sandbox.seed(devices=10_000, days=7, seed=7)
+    imeis = sandbox.imeis()
     assert len(imeis) >= 10_000
     imeis = imeis[:10_000]
     progress: list[int] = []

@@ -3,7 +3,9 @@ file, and one-line errors with distinct exit codes for usage, API and network er
 
 from __future__ import annotations
 
+import argparse
 import csv
+import importlib.metadata
 import io
 import json
 import os
@@ -15,7 +17,8 @@ import pytest
 
 from hpl import cli
 from hpl.config import ConfigError, load
-from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_CERTIFIED, Sandbox
+from hpl_sandbox.testing import SandboxControl
+from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_CERTIFIED
 from tests.serving import free_port
 
 DEV_ENV = {
@@ -43,11 +46,11 @@ def hpl(*argv: str, env: dict[str, str] | None = None, stdin: str = "") -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
-def sandbox_hpl(sandbox: Sandbox, *argv: str) -> Run:
+def sandbox_hpl(sandbox: SandboxControl, *argv: str) -> Run:
     return hpl("--base-url", sandbox.origin, *argv)
 
 
-def test_sessions_prints_a_table(sandbox: Sandbox) -> None:
+def test_sessions_prints_a_table(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(sandbox, "sessions", "--account", ACCOUNT, "--imei", DEVICE)
     assert run.code == 0, run.err
     lines = run.out.splitlines()
@@ -56,7 +59,7 @@ def test_sessions_prints_a_table(sandbox: Sandbox) -> None:
     assert len(lines) > 3
 
 
-def test_sessions_json_uses_the_api_field_names(sandbox: Sandbox) -> None:
+def test_sessions_json_uses_the_api_field_names(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(
         sandbox,
         "--format",
@@ -77,7 +80,7 @@ def test_sessions_json_uses_the_api_field_names(sandbox: Sandbox) -> None:
     assert set(body["sessions"][0]) == {"startTime", "endTime", "numBytes"}
 
 
-def test_sessions_csv_has_a_header_and_one_row_per_session(sandbox: Sandbox) -> None:
+def test_sessions_csv_has_a_header_and_one_row_per_session(sandbox: SandboxControl) -> None:
     as_json = json.loads(
         sandbox_hpl(sandbox, "--format", "json", "sessions", "--account", ACCOUNT, "--imei", DEVICE).out
     )
@@ -87,7 +90,7 @@ def test_sessions_csv_has_a_header_and_one_row_per_session(sandbox: Sandbox) -> 
     assert len(rows) - 1 == len(as_json["sessions"])
 
 
-def test_sessions_accepts_dates_and_a_split_long_range(sandbox: Sandbox) -> None:
+def test_sessions_accepts_dates_and_a_split_long_range(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(
         sandbox,
         "sessions",
@@ -103,8 +106,8 @@ def test_sessions_accepts_dates_and_a_split_long_range(sandbox: Sandbox) -> None
     assert len(sandbox.journal("/report/sessions")) > 1
 
 
-def test_aggregate_batches_an_imei_file_past_10_devices(sandbox: Sandbox, tmp_path: Path) -> None:
-    imeis = sandbox.devices()[:20]
+def test_aggregate_batches_an_imei_file_past_10_devices(sandbox: SandboxControl, tmp_path: Path) -> None:
+    imeis = sandbox.imeis()[:20]
     path = tmp_path / "imeis.txt"
     path.write_text("# fleet\n" + "\n".join(imeis) + "\n")
     run = sandbox_hpl(sandbox, "--format", "json", "aggregate", "--account", ACCOUNT, "--imei-file", str(path))
@@ -115,7 +118,7 @@ def test_aggregate_batches_an_imei_file_past_10_devices(sandbox: Sandbox, tmp_pa
     assert len(sandbox.journal("/report/aggregate")) == 2
 
 
-def test_aggregate_reads_imeis_from_stdin(sandbox: Sandbox) -> None:
+def test_aggregate_reads_imeis_from_stdin(sandbox: SandboxControl) -> None:
     run = hpl(
         "--base-url",
         sandbox.origin,
@@ -132,7 +135,7 @@ def test_aggregate_reads_imeis_from_stdin(sandbox: Sandbox) -> None:
     assert {row["imei"]: row["error"] for row in rows} == {DEVICE: "", INACTIVE: "404 NOT_FOUND: Device inactive"}
 
 
-def test_aggregate_takes_several_imeis_after_one_flag_and_filters(sandbox: Sandbox) -> None:
+def test_aggregate_takes_several_imeis_after_one_flag_and_filters(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(
         sandbox,
         "--format",
@@ -155,8 +158,8 @@ def test_aggregate_takes_several_imeis_after_one_flag_and_filters(sandbox: Sandb
     assert call["headers"]["devicegroup"] == "fleet-north"
 
 
-def test_aggregate_async_collects_every_device_through_a_listener(sandbox: Sandbox) -> None:
-    imeis = sandbox.devices()[:6]
+def test_aggregate_async_collects_every_device_through_a_listener(sandbox: SandboxControl) -> None:
+    imeis = sandbox.imeis()[:6]
     run = sandbox_hpl(
         sandbox,
         "--format",
@@ -180,7 +183,7 @@ def test_aggregate_async_collects_every_device_through_a_listener(sandbox: Sandb
     assert json.loads(sandbox_hpl(sandbox, "--format", "json", "callbacks", "list", "--account", ACCOUNT).out) == []
 
 
-def test_aggregate_async_removes_its_listener_when_the_report_is_refused(sandbox: Sandbox) -> None:
+def test_aggregate_async_removes_its_listener_when_the_report_is_refused(sandbox: SandboxControl) -> None:
     sandbox.force("calculateAggregatedReportAsynchronous", 409)
     run = sandbox_hpl(
         sandbox, "aggregate", "--account", ACCOUNT, "--imei", DEVICE, "--async", "--listen", "127.0.0.1:0"
@@ -190,7 +193,7 @@ def test_aggregate_async_removes_its_listener_when_the_report_is_refused(sandbox
     assert json.loads(sandbox_hpl(sandbox, "--format", "json", "callbacks", "list", "--account", ACCOUNT).out) == []
 
 
-def test_the_installed_console_script_exits_with_the_code(sandbox: Sandbox) -> None:
+def test_the_installed_console_script_exits_with_the_code(sandbox: SandboxControl) -> None:
     script = Path(sys.executable).with_name("hpl")
     done = subprocess.run(
         [str(script), "--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", NOT_CERTIFIED],
@@ -210,7 +213,7 @@ def test_aggregate_async_needs_listen() -> None:
     assert "--listen" in run.err
 
 
-def test_callbacks_add_list_remove(sandbox: Sandbox) -> None:
+def test_callbacks_add_list_remove(sandbox: SandboxControl) -> None:
     added = sandbox_hpl(
         sandbox, "--format", "json", "callbacks", "add", "hook", "https://example.com/x", "--account", ACCOUNT
     )
@@ -222,7 +225,7 @@ def test_callbacks_add_list_remove(sandbox: Sandbox) -> None:
     assert json.loads(sandbox_hpl(sandbox, "--format", "json", "callbacks", "list", "--account", ACCOUNT).out) == []
 
 
-def test_an_api_error_is_one_line_with_exit_code_3(sandbox: Sandbox) -> None:
+def test_an_api_error_is_one_line_with_exit_code_3(sandbox: SandboxControl) -> None:
     run = sandbox_hpl(sandbox, "sessions", "--account", ACCOUNT, "--imei", NOT_CERTIFIED)
     assert run.code == 3
     assert run.err == "hpl: API error: HTTP 403 INVALID_PARAMETER: Device Not Certified\n"
@@ -259,7 +262,7 @@ def test_a_usage_error_is_one_line_with_exit_code_2(argv: list[str], message: st
     assert message in run.err
 
 
-def test_missing_credentials_are_a_usage_error_naming_the_variables(sandbox: Sandbox) -> None:
+def test_missing_credentials_are_a_usage_error_naming_the_variables(sandbox: SandboxControl) -> None:
     run = hpl(
         "--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", DEVICE, env={"HPL_CONFIG": os.devnull}
     )
@@ -267,7 +270,7 @@ def test_missing_credentials_are_a_usage_error_naming_the_variables(sandbox: San
     assert "HPL_CLIENT_ID" in run.err
 
 
-def test_sandbox_flag_uses_the_development_credentials(sandbox: Sandbox) -> None:
+def test_sandbox_flag_uses_the_development_credentials(sandbox: SandboxControl) -> None:
     run = hpl(
         "--sandbox",
         "sessions",
@@ -280,7 +283,7 @@ def test_sandbox_flag_uses_the_development_credentials(sandbox: Sandbox) -> None
     assert run.code == 0, run.err
 
 
-def test_credentials_come_from_a_config_file(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_credentials_come_from_a_config_file(sandbox: SandboxControl, tmp_path: Path) -> None:
     config = tmp_path / "hpl.toml"
     config.write_text(
         "[hpl]\n"
@@ -318,3 +321,142 @@ def test_no_option_takes_a_secret() -> None:
 
 def test_help_exits_0() -> None:
     assert hpl("--help").code == 0
+
+
+def test_bare_hpl_prints_the_help_and_exits_2() -> None:
+    run = hpl()
+    assert run.code == 2
+    assert run.out.startswith("usage: hpl") and "sessions" in run.out
+    assert run.err == ""
+
+
+def test_version_prints_the_package_version() -> None:
+    run = hpl("--version")
+    assert run.code == 0
+    assert run.out == f"hpl {importlib.metadata.version('thingspace-hpl')}\n"
+
+
+class ClosedPipe(io.StringIO):
+    """Standard output whose reader has gone, as after `hpl … | head -2`."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_goes_away_ends_hpl_quietly_with_141(sandbox: SandboxControl) -> None:
+    err = io.StringIO()
+    argv = ["--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", DEVICE]
+    code = cli.main(argv, stdout=ClosedPipe(), stderr=err, environ={"HPL_CONFIG": os.devnull, **DEV_ENV})
+    assert code == 141
+    assert err.getvalue() == ""
+
+
+def test_the_console_script_prints_no_traceback_into_a_closed_pipe(sandbox: SandboxControl) -> None:
+    script = Path(sys.executable).parent / "hpl"
+    process = subprocess.Popen(
+        [str(script), "--base-url", sandbox.origin, "sessions", "--account", ACCOUNT, "--imei", DEVICE],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HPL_CONFIG": os.devnull, **DEV_ENV},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # long before the report comes back, so its output finds no reader
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
+
+
+def test_sandbox_with_nothing_running_says_to_start_hpl_sandbox_serve() -> None:
+    env = {"HPL_CONFIG": os.devnull, "HPL_SANDBOX_URL": f"http://127.0.0.1:{free_port()}"}
+    run = hpl(
+        "--sandbox", "--timeout", "2", "--retries", "0", "sessions", "--account", ACCOUNT, "--imei", DEVICE, env=env
+    )
+    assert run.code == 4
+    assert run.err.count("\n") == 1
+    assert "hpl-sandbox serve" in run.err
+
+
+def test_a_base_url_with_the_wrong_path_says_the_prefix_is_likely_wrong(sandbox: SandboxControl) -> None:
+    run = hpl("--base-url", sandbox.origin + "/api", "sessions", "--account", ACCOUNT, "--imei", DEVICE)
+    assert run.code == 3
+    assert run.err.count("\n") == 1
+    assert "likely wrong" in run.err and "/api/hyper-precise/v1" in run.err
+
+
+def test_a_404_from_the_right_path_gets_no_path_hint(sandbox: SandboxControl) -> None:
+    run = sandbox_hpl(sandbox, "sessions", "--account", ACCOUNT, "--imei", INACTIVE)
+    assert run.code == 3
+    assert "Device inactive" in run.err and "likely wrong" not in run.err
+
+
+def test_aggregate_without_imei_over_more_than_10_devices_points_to_async(sandbox: SandboxControl) -> None:
+    assert len(sandbox.imeis()) > 10
+    run = sandbox_hpl(sandbox, "aggregate", "--account", ACCOUNT)
+    assert run.code == 3
+    assert run.err.count("\n") == 1
+    assert "--async" in run.err
+
+
+def test_an_async_wait_that_runs_out_is_a_timeout_with_exit_code_5(sandbox: SandboxControl) -> None:
+    # The messages go to a URL nobody serves, so the listener waits in vain.
+    run = sandbox_hpl(
+        sandbox,
+        "aggregate",
+        "--account",
+        ACCOUNT,
+        "--imei",
+        DEVICE,
+        "--async",
+        "--listen",
+        "127.0.0.1:0",
+        "--public-url",
+        f"http://127.0.0.1:{free_port()}/nobody",
+        "--wait-timeout",
+        "0.5",
+    )
+    assert run.code == 5
+    assert run.err.startswith("hpl: timeout: ") and run.err.count("\n") == 1
+
+
+def test_an_unknown_key_in_the_config_file_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
+    config = tmp_path / "hpl.toml"
+    config.write_text('[hpl]\nclient_id = "a"\nclient_secret = "b"\nusername = "c"\npasword = "d"\n')
+    run = hpl("--config", str(config), "sessions", "--account", ACCOUNT, "--imei", DEVICE, env={})
+    assert run.code == 2
+    assert run.err.count("\n") == 1
+    assert "'pasword'" in run.err
+
+
+COMMANDS = [
+    [],
+    ["sessions"],
+    ["aggregate"],
+    ["callbacks"],
+    ["callbacks", "list"],
+    ["callbacks", "add"],
+    ["callbacks", "remove"],
+]
+
+
+def subparser(path: list[str]) -> argparse.ArgumentParser:
+    parser = cli.build_parser()
+    for name in path:
+        [choices] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = choices.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(["hpl", *c]))
+def test_every_help_has_a_description_and_an_example(command: list[str]) -> None:
+    run = hpl(*command, "--help")
+    assert run.code == 0
+    assert subparser(command).description
+    assert "example" in run.out and "hpl " in run.out.split("example", 1)[1]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(["hpl", *c]))
+def test_every_option_with_a_default_states_it_in_the_help(command: list[str]) -> None:
+    formatter = subparser(command)._get_formatter()
+    for action in subparser(command)._actions:
+        if action.default not in (None, False, [], argparse.SUPPRESS) and action.help is not argparse.SUPPRESS:
+            assert "default" in (formatter._get_help_string(action) or ""), action.dest

@@ -14,8 +14,9 @@ import hpl
 from hpl.client import PRODUCTION_URL, SANDBOX_URL, resolve_base_url
 from hpl_client.api.device_reports import get_sessions_report
 from hpl_client.models import SessionReport, SessionReportRequest
+from hpl_sandbox.testing import SandboxControl
 from tests.client import fakes
-from tests.client.conftest import ACCOUNT, DEVICE, Sandbox
+from tests.client.conftest import ACCOUNT, DEVICE
 
 
 def test_the_base_url_is_production_by_default() -> None:
@@ -128,7 +129,7 @@ def test_the_raw_generated_client_is_reachable_and_authenticated(client: hpl.Cli
     assert isinstance(response.parsed, SessionReport)
 
 
-def test_the_async_client_is_an_async_context_manager(sandbox: Sandbox) -> None:
+def test_the_async_client_is_an_async_context_manager(sandbox: SandboxControl) -> None:
     async def run() -> hpl.AsyncClient:
         async with hpl.AsyncClient(sandbox=sandbox.origin) as client:
             listeners = await client.list_callbacks(account_number=ACCOUNT)
@@ -140,7 +141,7 @@ def test_the_async_client_is_an_async_context_manager(sandbox: Sandbox) -> None:
         asyncio.run(client.list_callbacks(account_number=ACCOUNT))
 
 
-def test_a_closed_client_refuses_further_calls(sandbox: Sandbox) -> None:
+def test_a_closed_client_refuses_further_calls(sandbox: SandboxControl) -> None:
     with hpl.Client(sandbox=sandbox.origin) as client:
         client.list_callbacks(account_number=ACCOUNT)
     with pytest.raises(RuntimeError):
@@ -152,3 +153,12 @@ def test_the_timeout_applies_to_every_call() -> None:
     http = client.raw.get_httpx_client()
     assert http.timeout == httpx.Timeout(1.5)
     client.close()
+
+
+def test_sandbox_true_follows_hpl_sandbox_url_as_the_cli_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HPL_SANDBOX_URL", "http://127.0.0.1:9321")
+    with hpl.Client(sandbox=True) as client:
+        assert client.base_url == "http://127.0.0.1:9321/api/hyper-precise/v1"
+    monkeypatch.delenv("HPL_SANDBOX_URL")
+    with hpl.Client(sandbox=True) as client:
+        assert client.base_url == hpl.SANDBOX_URL

@@ -8,6 +8,7 @@ import pytest
 
 import hpl
 from hpl_client.types import UnknownEnumValue
+from hpl_sandbox.testing import SandboxControl
 from tests.client import fakes
 from tests.client.conftest import (
     ACCOUNT,
@@ -17,7 +18,6 @@ from tests.client.conftest import (
     NOT_CERTIFIED,
     NOT_OWNED,
     NOT_PURCHASED,
-    Sandbox,
 )
 
 NO_RETRY = hpl.RetryPolicy(attempts=1)
@@ -66,7 +66,7 @@ def test_another_accounts_number_raises_permission_denied(client: hpl.Client) ->
 
 
 def test_a_gateway_html_500_from_the_sandbox_is_a_typed_error_with_the_page(
-    sandbox: Sandbox, client: hpl.Client
+    sandbox: SandboxControl, client: hpl.Client
 ) -> None:
     sandbox.force("getSessionsReport", 500, gateway_html=True, times=10)
     with pytest.raises(hpl.InternalServerError) as raised:

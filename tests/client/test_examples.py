@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hpl import cli
-from tests.client.conftest import Sandbox
+from hpl_sandbox.testing import SandboxControl
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_ORIGIN = "http://127.0.0.1:8080"
@@ -45,7 +45,9 @@ def test_there_is_an_example_of_each_part_of_the_client() -> None:
         assert needle in code
 
 
-def test_the_python_examples_run_against_the_sandbox(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_python_examples_run_against_the_sandbox(
+    sandbox: SandboxControl, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, blocks = example_blocks()
     namespace: dict[str, object] = {}
     for lang, name, code in blocks:
@@ -57,7 +59,7 @@ def test_the_python_examples_run_against_the_sandbox(sandbox: Sandbox, capsys: p
     assert "not sent:" in printed and "complete: True" in printed
 
 
-def test_the_cli_examples_run_against_the_sandbox(sandbox: Sandbox) -> None:
+def test_the_cli_examples_run_against_the_sandbox(sandbox: SandboxControl) -> None:
     _, blocks = example_blocks()
     lines = [
         line[2:] for lang, _, code in blocks if lang == "sh" for line in code.splitlines() if line.startswith("$ hpl ")

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 import hpl
 from hpl.limits import MAX_RANGE, batches, split_range
+from hpl_sandbox.testing import SandboxControl
 from tests.client import fakes
-from tests.client.conftest import ACCOUNT, DEVICE, NOT_OWNED, Sandbox, present
+from tests.client.conftest import ACCOUNT, DEVICE, NOT_OWNED, present
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
@@ -79,9 +80,9 @@ def test_a_range_of_exactly_180_days_is_allowed(client: hpl.Client) -> None:
 
 
 def test_aggregate_over_25_imeis_sends_batches_of_10_and_merges_one_report(
-    sandbox: Sandbox, client: hpl.Client
+    sandbox: SandboxControl, client: hpl.Client
 ) -> None:
-    owned = sandbox.devices(state="active")
+    owned = sandbox.imeis(state="active")
     imeis = owned + [f"70931203450{n:04d}" for n in range(25 - len(owned))]
     assert len(imeis) == 25
     report = client.aggregate(account_number=ACCOUNT, imeis=imeis)
@@ -92,9 +93,9 @@ def test_aggregate_over_25_imeis_sends_batches_of_10_and_merges_one_report(
     assert report.txid is None  # three batches have no single txid
 
 
-def test_batched_aggregate_equals_the_per_device_reports(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_batched_aggregate_equals_the_per_device_reports(sandbox: SandboxControl, client: hpl.Client) -> None:
     """Rule D5: numberOfSessions and bytesTransferred equal each device's sessions report."""
-    imeis = sandbox.devices(state="active")[:12]
+    imeis = sandbox.imeis(state="active")[:12]
     end = dt.datetime.now(dt.UTC)
     start = end - dt.timedelta(days=90)
     report = client.aggregate(account_number=ACCOUNT, imeis=imeis, start_date=start, end_date=end)
@@ -107,7 +108,7 @@ def test_batched_aggregate_equals_the_per_device_reports(sandbox: Sandbox, clien
         assert usage.bytes_transferred == sum(present(item.num_bytes) for item in listed)
 
 
-def test_a_repeated_imei_is_sent_once(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_a_repeated_imei_is_sent_once(sandbox: SandboxControl, client: hpl.Client) -> None:
     report = client.aggregate(account_number=ACCOUNT, imeis=[DEVICE, DEVICE, NOT_OWNED])
     assert [u.imei for u in present(report.usage)] == [DEVICE]
     assert sandbox.journal("/report/aggregate")[0]["headers"]["imei"] == "2"
@@ -188,7 +189,7 @@ def test_a_failing_batch_raises_its_own_error_from_the_async_client() -> None:
         asyncio.run(run())
 
 
-def test_sessions_over_400_days_are_split_into_windows_and_merged(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_sessions_over_400_days_are_split_into_windows_and_merged(sandbox: SandboxControl, client: hpl.Client) -> None:
     end = dt.datetime.now(dt.UTC)
     start = end - dt.timedelta(days=400)
     merged = client.sessions(account_number=ACCOUNT, imei=DEVICE, start_date=start, end_date=end, split_range=True)

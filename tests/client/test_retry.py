@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 import hpl
 from hpl.retry import MAX_RETRY_AFTER, retry_after_seconds
+from hpl_sandbox.testing import SandboxControl
 from tests.client import fakes
-from tests.client.conftest import ACCOUNT, DEVICE, Sandbox, Sleeps
+from tests.client.conftest import ACCOUNT, DEVICE, Sleeps
 
 GATEWAY_DOWN = "<html><body>503 Service Unavailable</body></html>"
 
@@ -28,7 +29,7 @@ def fake_client(service: fakes.FakeService, sleeps: Sleeps, attempts: int = 4) -
 
 
 def test_sessions_report_is_retried_after_a_5xx_until_it_succeeds(
-    sandbox: Sandbox, client: hpl.Client, sleeps: Sleeps
+    sandbox: SandboxControl, client: hpl.Client, sleeps: Sleeps
 ) -> None:
     sandbox.force("getSessionsReport", 500, times=2)
     report = client.sessions(account_number=ACCOUNT, imei=DEVICE)
@@ -37,19 +38,19 @@ def test_sessions_report_is_retried_after_a_5xx_until_it_succeeds(
     assert len(sleeps.calls) == 2
 
 
-def test_sync_aggregate_is_retried_after_a_gateway_html_500(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_sync_aggregate_is_retried_after_a_gateway_html_500(sandbox: SandboxControl, client: hpl.Client) -> None:
     sandbox.force("calculateAggregatedReportSynchronous", 500, gateway_html=True)
     report = client.aggregate(account_number=ACCOUNT, imeis=[DEVICE])
     assert report.usage and report.usage[0].imei == DEVICE
 
 
-def test_listing_listeners_is_retried_after_a_5xx(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_listing_listeners_is_retried_after_a_5xx(sandbox: SandboxControl, client: hpl.Client) -> None:
     sandbox.force("listRegisteredCallbacks", 500)
     assert client.list_callbacks(account_number=ACCOUNT) == []
 
 
 def test_retries_stop_after_the_last_attempt_with_the_last_error(
-    sandbox: Sandbox, client: hpl.Client, sleeps: Sleeps
+    sandbox: SandboxControl, client: hpl.Client, sleeps: Sleeps
 ) -> None:
     sandbox.force("getSessionsReport", 500, times=10)
     with pytest.raises(hpl.InternalServerError):
@@ -58,14 +59,16 @@ def test_retries_stop_after_the_last_attempt_with_the_last_error(
     assert len(sleeps.calls) == 3
 
 
-def test_a_4xx_is_not_retried(sandbox: Sandbox, client: hpl.Client, sleeps: Sleeps) -> None:
+def test_a_4xx_is_not_retried(sandbox: SandboxControl, client: hpl.Client, sleeps: Sleeps) -> None:
     sandbox.force("getSessionsReport", 409)
     with pytest.raises(hpl.ConflictError):
         client.sessions(account_number=ACCOUNT, imei=DEVICE)
     assert sleeps.calls == []
 
 
-def test_the_async_aggregate_is_not_retried_after_a_5xx(sandbox: Sandbox, client: hpl.Client, sleeps: Sleeps) -> None:
+def test_the_async_aggregate_is_not_retried_after_a_5xx(
+    sandbox: SandboxControl, client: hpl.Client, sleeps: Sleeps
+) -> None:
     client.register_callback(account_number=ACCOUNT, name="nobody", url="http://127.0.0.1:9/none")
     sandbox.force("calculateAggregatedReportAsynchronous", 500)
     with pytest.raises(hpl.InternalServerError):
@@ -74,7 +77,7 @@ def test_the_async_aggregate_is_not_retried_after_a_5xx(sandbox: Sandbox, client
     assert sleeps.calls == []
 
 
-def test_the_async_aggregate_is_retried_after_a_5xx_when_asked(sandbox: Sandbox, client: hpl.Client) -> None:
+def test_the_async_aggregate_is_retried_after_a_5xx_when_asked(sandbox: SandboxControl, client: hpl.Client) -> None:
     client.register_callback(account_number=ACCOUNT, name="nobody", url="http://127.0.0.1:9/none")
     sandbox.force("calculateAggregatedReportAsynchronous", 500)
     started = client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE], retry=True)
@@ -138,7 +141,7 @@ def test_a_5xx_from_the_token_service_is_retried_even_for_the_async_aggregate(sl
 
 
 def test_each_retry_is_logged_with_its_reason(
-    sandbox: Sandbox, client: hpl.Client, caplog: pytest.LogCaptureFixture
+    sandbox: SandboxControl, client: hpl.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox.force("getSessionsReport", 500)
     with caplog.at_level(logging.INFO, logger="hpl"):
@@ -157,7 +160,7 @@ def test_an_unparsable_retry_after_is_ignored() -> None:
     assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "soon"})) is None
 
 
-def test_a_slow_answer_times_out_as_a_network_error(sandbox: Sandbox) -> None:
+def test_a_slow_answer_times_out_as_a_network_error(sandbox: SandboxControl) -> None:
     sandbox.force("getSessionsReport", 200, latency_ms=2000)
     # The first call also fetches tokens; those answer at once, only the report is slow.
     with (

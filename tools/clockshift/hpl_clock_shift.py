@@ -39,8 +39,15 @@ def activate() -> dt.timedelta | None:
     shift = requested_shift()
     if shift is None or _traveller is not None:
         return shift
-    import time_machine
+    try:
+        import time_machine
+    except ImportError:
+        # An interpreter outside the project's venv (e.g. a fresh venv a test builds) cannot move
+        # its clock; it says so once instead of failing every start-up in sitecustomize.
+        import sys
 
+        print(f"{VARIABLE}: time-machine is not installed here; this process keeps the real clock", file=sys.stderr)
+        return None
     traveller = time_machine.travel(dt.datetime.now(dt.UTC) + shift, tick=True)
     traveller.start()
     _traveller = traveller
