@@ -235,7 +235,8 @@ CATALOGUE: tuple[Rule, ...] = (
     _ours(
         "D6.both-credentials",
         ("D6",),
-        "A report call needs both the bearer token and the M2M token; either alone, or unknown, gets 401.",
+        "A report call needs the bearer token as well as the M2M token: the M2M token alone, or beside an "
+        "unknown bearer, gets 401.",
     ),
     _ours(
         "D6.account-binding",

@@ -95,6 +95,17 @@ def test_documented_rules_cite_verizon_sources_and_decisions_cite_their_d_number
     assert len(rules.RULES) == len(rules.CATALOGUE), "two rules share an id"
 
 
+def test_the_readme_table_gives_every_rule_with_its_source() -> None:
+    """The README's rule → source table lists exactly the registry's rules, each with its source kind."""
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([^`]+)` \| ([^|]+) \|", readme, flags=re.MULTILINE))
+    listed = {rule_id: source for rule_id, source in rows.items() if RULE_ID.match(rule_id)}
+    assert set(listed) == set(rules.RULES), sorted(set(listed) ^ set(rules.RULES))
+    for rule in rules.CATALOGUE:
+        expected = "Verizon: " if rule.source == rules.DOCUMENTED else f"decision {rule.reference}"
+        assert listed[rule.id].startswith(expected), (rule.id, listed[rule.id])
+
+
 def test_every_schemathesis_check_maps_to_a_registered_rule() -> None:
     """Each check schemathesis can run stands for one rule, so a conformance failure has a source."""
     names = {check.__name__ for check in CHECKS.get_all()}
