@@ -1,10 +1,12 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.api_response_code import ApiResponseCode
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...types import UNSET, Response
 
@@ -34,38 +36,135 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HyperPreciseLocationResult | None:
+) -> ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
+        response_200 = ApiResponseCode.from_dict(response.json())
+
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -77,7 +176,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HyperPreciseLocationResult]:
+) -> Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -91,7 +190,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Response[Any | HyperPreciseLocationResult]:
+) -> Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -107,7 +206,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HyperPreciseLocationResult]
+        Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +226,7 @@ def sync(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Any | HyperPreciseLocationResult | None:
+) -> ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -143,7 +242,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HyperPreciseLocationResult
+        ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return sync_detailed(
@@ -158,7 +257,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Response[Any | HyperPreciseLocationResult]:
+) -> Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -174,7 +273,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HyperPreciseLocationResult]
+        Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -192,7 +291,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Any | HyperPreciseLocationResult | None:
+) -> ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -208,7 +307,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HyperPreciseLocationResult
+        ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return (

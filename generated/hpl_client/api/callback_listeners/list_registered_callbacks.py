@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.callback_created import CallbackCreated
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...types import UNSET, Response
 
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HyperPreciseLocationResult | list[CallbackCreated] | None:
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -44,32 +45,128 @@ def _parse_response(
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -81,7 +178,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HyperPreciseLocationResult | list[CallbackCreated]]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +191,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> Response[HyperPreciseLocationResult | list[CallbackCreated]]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -108,7 +205,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | list[CallbackCreated]]
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]
     """
 
     kwargs = _get_kwargs(
@@ -126,7 +223,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> HyperPreciseLocationResult | list[CallbackCreated] | None:
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -140,7 +237,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | list[CallbackCreated]
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]
     """
 
     return sync_detailed(
@@ -153,7 +250,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> Response[HyperPreciseLocationResult | list[CallbackCreated]]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -167,7 +264,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | list[CallbackCreated]]
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]
     """
 
     kwargs = _get_kwargs(
@@ -183,7 +280,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> HyperPreciseLocationResult | list[CallbackCreated] | None:
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -197,7 +294,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | list[CallbackCreated]
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]
     """
 
     return (

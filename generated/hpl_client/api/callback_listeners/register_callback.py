@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.callback_registered import CallbackRegistered
 from ...models.hyper_precise_location_callback import HyperPreciseLocationCallback
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...types import UNSET, Response
 
@@ -40,39 +41,135 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CallbackRegistered | HyperPreciseLocationResult | None:
+) -> CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = CallbackRegistered.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -84,7 +181,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CallbackRegistered | HyperPreciseLocationResult]:
+) -> Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +195,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> Response[CallbackRegistered | HyperPreciseLocationResult]:
+) -> Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -116,7 +213,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CallbackRegistered | HyperPreciseLocationResult]
+        Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -136,7 +233,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> CallbackRegistered | HyperPreciseLocationResult | None:
+) -> CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -154,7 +251,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CallbackRegistered | HyperPreciseLocationResult
+        CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return sync_detailed(
@@ -169,7 +266,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> Response[CallbackRegistered | HyperPreciseLocationResult]:
+) -> Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -187,7 +284,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CallbackRegistered | HyperPreciseLocationResult]
+        Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -205,7 +302,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> CallbackRegistered | HyperPreciseLocationResult | None:
+) -> CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -223,7 +320,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CallbackRegistered | HyperPreciseLocationResult
+        CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return (

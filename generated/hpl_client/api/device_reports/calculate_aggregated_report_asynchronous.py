@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.aggregate_session_report_request import AggregateSessionReportRequest
 from ...models.aggregated_report_callback_result import AggregatedReportCallbackResult
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.no_session_flag import NoSessionFlag
 from ...types import UNSET, Response, Unset
@@ -23,6 +24,7 @@ def _get_kwargs(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["X-Portal-Initiated"] = "true" if x_portal_initiated else "false"
@@ -46,6 +48,9 @@ def _get_kwargs(
     if not isinstance(no_session_flag, Unset):
         headers["noSessionFlag"] = str(no_session_flag)
 
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/report/async/aggregate",
@@ -61,39 +66,135 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+) -> AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = AggregatedReportCallbackResult.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -105,7 +206,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -126,7 +227,8 @@ def sync_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -146,6 +248,10 @@ def sync_detailed(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -159,6 +265,7 @@ def sync_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -166,7 +273,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -179,6 +286,7 @@ def sync_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -200,7 +308,8 @@ def sync(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -220,6 +329,10 @@ def sync(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -233,6 +346,7 @@ def sync(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -240,7 +354,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregatedReportCallbackResult | HyperPreciseLocationResult
+        AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return sync_detailed(
@@ -254,6 +368,7 @@ def sync(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -269,7 +384,8 @@ async def asyncio_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -289,6 +405,10 @@ async def asyncio_detailed(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -302,6 +422,7 @@ async def asyncio_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -309,7 +430,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -322,6 +443,7 @@ async def asyncio_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -341,7 +463,8 @@ async def asyncio(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -361,6 +484,10 @@ async def asyncio(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -374,6 +501,7 @@ async def asyncio(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -381,7 +509,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregatedReportCallbackResult | HyperPreciseLocationResult
+        AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return (
@@ -396,5 +524,6 @@ async def asyncio(
             device_group=device_group,
             data_plan=data_plan,
             no_session_flag=no_session_flag,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.aggregate_session_report import AggregateSessionReport
 from ...models.aggregate_session_report_request import AggregateSessionReportRequest
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.no_session_flag import NoSessionFlag
 from ...types import UNSET, Response, Unset
@@ -22,6 +23,7 @@ def _get_kwargs(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["accountNumber"] = account_number
@@ -43,6 +45,9 @@ def _get_kwargs(
     if not isinstance(no_session_flag, Unset):
         headers["noSessionFlag"] = str(no_session_flag)
 
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/report/aggregate",
@@ -58,39 +63,135 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+) -> AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = AggregateSessionReport.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -102,7 +203,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+) -> Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -122,7 +223,8 @@ def sync_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -137,9 +239,12 @@ def sync_detailed(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -156,6 +261,7 @@ def sync_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -163,7 +269,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregateSessionReport | HyperPreciseLocationResult]
+        Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -175,6 +281,7 @@ def sync_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -195,7 +302,8 @@ def sync(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -210,9 +318,12 @@ def sync(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -229,6 +340,7 @@ def sync(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -236,7 +348,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregateSessionReport | HyperPreciseLocationResult
+        AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return sync_detailed(
@@ -249,6 +361,7 @@ def sync(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -263,7 +376,8 @@ async def asyncio_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -278,9 +392,12 @@ async def asyncio_detailed(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -297,6 +414,7 @@ async def asyncio_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -304,7 +422,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregateSessionReport | HyperPreciseLocationResult]
+        Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]
     """
 
     kwargs = _get_kwargs(
@@ -316,6 +434,7 @@ async def asyncio_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -334,7 +453,8 @@ async def asyncio(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -349,9 +469,12 @@ async def asyncio(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -368,6 +491,7 @@ async def asyncio(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -375,7 +499,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregateSessionReport | HyperPreciseLocationResult
+        AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult
     """
 
     return (
@@ -389,5 +513,6 @@ async def asyncio(
             device_group=device_group,
             data_plan=data_plan,
             no_session_flag=no_session_flag,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.session_report import SessionReport
 from ...models.session_report_request import SessionReportRequest
@@ -20,6 +21,7 @@ def _get_kwargs(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["accountNumber"] = account_number
@@ -38,6 +40,9 @@ def _get_kwargs(
     if not isinstance(duration_high, Unset):
         headers["durationHigh"] = str(duration_high)
 
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/report/sessions",
@@ -53,39 +58,135 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HyperPreciseLocationResult | SessionReport | None:
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None:
     if response.status_code == 200:
         response_200 = SessionReport.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -97,7 +198,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HyperPreciseLocationResult | SessionReport]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -116,7 +217,8 @@ def sync_detailed(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> Response[HyperPreciseLocationResult | SessionReport]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -128,8 +230,9 @@ def sync_detailed(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -144,6 +247,7 @@ def sync_detailed(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -151,7 +255,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | SessionReport]
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]
     """
 
     kwargs = _get_kwargs(
@@ -162,6 +266,7 @@ def sync_detailed(
         end_date=end_date,
         duration_low=duration_low,
         duration_high=duration_high,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -181,7 +286,8 @@ def sync(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> HyperPreciseLocationResult | SessionReport | None:
+    idempotency_key: str | Unset = UNSET,
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -193,8 +299,9 @@ def sync(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -209,6 +316,7 @@ def sync(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -216,7 +324,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | SessionReport
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport
     """
 
     return sync_detailed(
@@ -228,6 +336,7 @@ def sync(
         end_date=end_date,
         duration_low=duration_low,
         duration_high=duration_high,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -241,7 +350,8 @@ async def asyncio_detailed(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> Response[HyperPreciseLocationResult | SessionReport]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -253,8 +363,9 @@ async def asyncio_detailed(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -269,6 +380,7 @@ async def asyncio_detailed(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -276,7 +388,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | SessionReport]
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]
     """
 
     kwargs = _get_kwargs(
@@ -287,6 +399,7 @@ async def asyncio_detailed(
         end_date=end_date,
         duration_low=duration_low,
         duration_high=duration_high,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -304,7 +417,8 @@ async def asyncio(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> HyperPreciseLocationResult | SessionReport | None:
+    idempotency_key: str | Unset = UNSET,
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -316,8 +430,9 @@ async def asyncio(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -332,6 +447,7 @@ async def asyncio(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -339,7 +455,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | SessionReport
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport
     """
 
     return (
@@ -352,5 +468,6 @@ async def asyncio(
             end_date=end_date,
             duration_low=duration_low,
             duration_high=duration_high,
+            idempotency_key=idempotency_key,
         )
     ).parsed
