@@ -6,10 +6,16 @@ devices on the synchronous aggregate, and a report asks for devices its account 
 case that breaks one of them is rightly refused with 400, which schemathesis would call a rejected
 positive case; these hooks rewrite positive cases into requests a correct server must answer with
 2xx. Negative cases are left exactly as generated.
+
+The D8 shapes stay as generated where they are valid: `null` in an optional field (meaning absent,
+so its header goes), one IMEI string on an aggregate (one device), a boolean `noSessionFlag` (its
+header says "true"/"false"). An `Idempotency-Key` is made to name its body, so that two positive
+cases never share a key with different bodies (a correct server refuses that with 409).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from dataclasses import dataclass
@@ -32,6 +38,8 @@ DATA_WINDOW = timedelta(days=179)
 MAX_RANGE = timedelta(days=180)
 HEADER_FIELDS = ("accountNumber", "startDate", "endDate", "durationLow", "durationHigh")
 FILTER_FIELDS = ("deviceGroup", "dataPlan", "noSessionFlag")
+IDEMPOTENCY_KEY = "Idempotency-Key"
+MAX_KEY_PREFIX = 200  # the header allows 255 characters; the suffix takes 9
 ACCOUNT = re.compile(r"^[0-9]{10}-[0-9]{5}$")
 IMEI = re.compile(r"^[0-9]{15}$")
 
@@ -39,6 +47,18 @@ IMEI = re.compile(r"^[0-9]{15}$")
 def format_date(moment: datetime) -> str:
     """RFC 3339 in the shape both the body's `date-time` and the header pattern accept."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def header_text(value: Any) -> str:
+    """A body value as its header copy: a boolean `noSessionFlag` (D8) is the header's "true"/"false"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def device_count(imei: Any) -> int:
+    """What the aggregates' `imei` header counts (D2): one for one IMEI string (D8)."""
+    return 1 if isinstance(imei, str) else len(imei)
 
 
 def _pick(value: Any, modulus: int) -> int:
@@ -100,15 +120,29 @@ class Semantics:
             if isinstance(low, int) and isinstance(high, int) and low > high:
                 body["durationLow"], body["durationHigh"] = high, low
         else:
-            body["imei"] = self._devices(case.path, body.get("imei"))
+            generated = body.get("imei")
+            devices = self._devices(case.path, generated)
+            # D8: one IMEI string is a list of that one device; keep the shape, with an owned device.
+            body["imei"] = devices[0] if isinstance(generated, str) and devices else devices
             self._fix_filters(body)
         self._fix_dates(body)
         case.body = body
         self._agree_headers(case, body)
+        self._key_names_body(case, body)
+
+    def _key_names_body(self, case: Any, body: dict[str, Any]) -> None:
+        """D8: the same key with another body is a 409; a key that carries its body's digest never is."""
+        headers = case.headers
+        key = headers.get(IDEMPOTENCY_KEY) if isinstance(headers, dict) else None
+        if key is None:
+            return
+        digest = zlib.crc32(json.dumps(body, sort_keys=True).encode())
+        headers[IDEMPOTENCY_KEY] = f"{str(key)[:MAX_KEY_PREFIX]}-{digest:08x}"
+        case.headers = headers
 
     def _devices(self, path: str, generated: Any) -> list[str]:
         """Owned devices standing in for the generated ones; never more than the operation allows."""
-        requested = generated if isinstance(generated, list) else []
+        requested = generated if isinstance(generated, list) else [generated] if isinstance(generated, str) else []
         if not requested and path == ASYNC_AGGREGATE:
             return []
         chosen: list[str] = []
@@ -121,7 +155,7 @@ class Semantics:
 
     def _fix_filters(self, body: dict[str, Any]) -> None:
         for name, known in (("deviceGroup", self.device_groups), ("dataPlan", self.data_plans)):
-            if name in body and known:
+            if body.get(name) is not None and known:
                 body[name] = known[_pick(body[name], len(known))]
 
     def _fix_dates(self, body: dict[str, Any]) -> None:
@@ -143,12 +177,13 @@ class Semantics:
         headers = case.headers
         names = HEADER_FIELDS if case.path == SESSIONS else (*HEADER_FIELDS[:3], *FILTER_FIELDS)
         for name in names:
-            if name in body:
+            value = body.get(name)
+            if value is not None:  # D8: null means absent
                 if name in headers or name == "accountNumber":
-                    headers[name] = str(body[name])
+                    headers[name] = header_text(value)
             elif name in headers:
                 del headers[name]
-        headers["imei"] = body["imei"] if case.path == SESSIONS else str(len(body["imei"]))
+        headers["imei"] = body["imei"] if case.path == SESSIONS else str(device_count(body["imei"]))
         case.headers = headers
 
     def _fix_callbacks(self, case: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import schemathesis
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from contract_tests.hooks import ACCOUNT, IMEI, SESSIONS, SYNC_AGGREGATE, Semantics
+from contract_tests.hooks import ACCOUNT, IMEI, SESSIONS, SYNC_AGGREGATE, Semantics, device_count, header_text
 from contract_tests.spec_loader import load_spec
 
 OWNED = ("709312034493372", "709312035000000", "709312035000001")
@@ -56,19 +57,22 @@ def test_a_fixed_positive_report_case_obeys_every_prose_rule(data: st.DataObject
         if "durationLow" in body and "durationHigh" in body:
             assert body["durationLow"] <= body["durationHigh"]
     else:
-        assert set(body["imei"]) <= set(OWNED) and headers["imei"] == str(len(body["imei"]))
-        assert len(body["imei"]) <= 10
+        # D8: one IMEI string is a list of that one device.
+        devices = [body["imei"]] if isinstance(body["imei"], str) else body["imei"]
+        assert set(devices) <= set(OWNED) and headers["imei"] == str(device_count(body["imei"]))
+        assert len(devices) <= 10
         if path == SYNC_AGGREGATE:
-            assert body["imei"], "an empty list would select every device, possibly more than 10"
+            assert devices, "an empty list would select every device, possibly more than 10"
     now = datetime.now(UTC)
-    start = parse(body["startDate"]) if "startDate" in body else None
-    end = parse(body["endDate"]) if "endDate" in body else now
+    # D8: null in an optional field means absent.
+    start = parse(body["startDate"]) if body.get("startDate") is not None else None
+    end = parse(body["endDate"]) if body.get("endDate") is not None else now
     assert end <= now
     if start is not None:
         assert start <= end and end - start <= timedelta(days=180)
     for name, value in body.items():
         if name != "imei" and name in headers:
-            assert headers[name] == str(value), (name, headers[name], value)
+            assert value is not None and headers[name] == header_text(value), (name, headers[name], value)
 
 
 @CASES
@@ -96,3 +100,18 @@ def test_a_fixed_listener_registration_points_at_the_suite_listener(data: st.Dat
     case = SEMANTICS.fix(data.draw(cases("/callbacks", "POST", GenerationMode.POSITIVE), label="case"))
     assert case.query["accountNumber"] == SEMANTICS.account
     assert case.body["url"] == SEMANTICS.callback_url
+
+
+def test_an_idempotency_key_is_made_to_name_its_body() -> None:
+    """D8: one key with two bodies is a 409, so a positive case's key carries its body's digest:
+    the same body keeps the same key, another body gets another key."""
+
+    def keyed(body: dict[str, Any]) -> str:
+        case = SimpleNamespace(headers={"Idempotency-Key": "k"})
+        SEMANTICS._key_names_body(case, body)
+        key: str = case.headers["Idempotency-Key"]
+        return key
+
+    first = {"accountNumber": SEMANTICS.account, "imei": [OWNED[0]]}
+    assert keyed(first) == keyed(dict(first))
+    assert keyed(first) != keyed({**first, "imei": [OWNED[1]]})

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from hpl.client import Client
-from hpl.errors import CallbackTimeoutError
+from hpl.errors import CallbackTimeoutError, HplError
 from hpl.reports import message_imei, report_from_messages
-from hpl_client.models import AggregateReportCallbackMessage, AggregateSessionReport
+from hpl_client.models import AggregatedReportCallbackResult, AggregateReportCallbackMessage, AggregateSessionReport
 
 if TYPE_CHECKING:
     import uvicorn
@@ -373,4 +373,12 @@ def run_async_report(
     """
     started = client.start_async_aggregate(account_number=account_number, imeis=imeis, **filters)
     expected: Expected = list(dict.fromkeys(imeis)) or None
-    return receiver.wait_for(started.txid, expected, timeout, on_progress=on_progress, settle=settle)
+    return receiver.wait_for(txid_of(started), expected, timeout, on_progress=on_progress, settle=settle)
+
+
+def txid_of(started: AggregatedReportCallbackResult) -> str:
+    """The `txid` the callback messages will carry. D8 makes it optional in the answer, as the
+    vendor's current SDKs do; without one, no message can be matched to the report."""
+    if isinstance(started.txid, str):
+        return started.txid
+    raise HplError("the asynchronous aggregate was queued without a txid, so its callback messages cannot be matched")

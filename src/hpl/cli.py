@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hpl import __version__, output
-from hpl.callbacks import CallbackListener
+from hpl.callbacks import CallbackListener, txid_of
 from hpl.client import API_PATH, PRODUCTION_URL, SANDBOX_CREDENTIALS, SANDBOX_ORIGIN, Client
 from hpl.config import ConfigError, load
 from hpl.errors import (
@@ -362,7 +362,7 @@ def _aggregate(args: argparse.Namespace, client: Client, imeis: list[str], err: 
         try:
             started = client.start_async_aggregate(**filters)
             expected = list(dict.fromkeys(imeis)) or None
-            result = listener.wait_for(started.txid, expected, args.wait_timeout, on_progress=bar.update)
+            result = listener.wait_for(txid_of(started), expected, args.wait_timeout, on_progress=bar.update)
         finally:
             bar.close()
             _remove_listener(client, args.account, name, err)

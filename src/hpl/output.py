@@ -54,7 +54,15 @@ def aggregate_rows(report: AggregateSessionReport) -> Rows:
 
 
 def listener_rows(listeners: Sequence[CallbackCreated]) -> Rows:
-    return ["aname", "name", "url"], [[_text(item.aname), _text(item.name), _text(item.url)] for item in listeners]
+    # D8: the account comes as `accountName` (current SDKs, the sandbox) or `aname` (doc pages).
+    return ["accountName", "name", "url"], [
+        [
+            _text(item.aname if isinstance(item.account_name, Unset) else item.account_name),
+            _text(item.name),
+            _text(item.url),
+        ]
+        for item in listeners
+    ]
 
 
 def registered_rows(registered: CallbackRegistered) -> Rows:

@@ -40,6 +40,7 @@ from hpl_sandbox import control, listeners, reports
 from hpl_sandbox.auth import OAuthError
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.errors import INTERNAL_ERROR, ApiError, bad_request
+from hpl_sandbox.jobs import IdempotencyKey, body_digest
 from hpl_sandbox.journal import MAX_RECORDED_BODY, JournalMiddleware
 from hpl_sandbox.runtime import Sandbox
 from hpl_sandbox.validation import Operation
@@ -49,6 +50,8 @@ log = logging.getLogger("hpl_sandbox")
 TOKEN_PATH = "/api/ts/v1/oauth2/token"
 LOGIN_PATH = "/api/m2m/v1/session/login"
 REPORT_TAG = "Device Reports"
+IDEMPOTENCY_KEY = "Idempotency-Key"
+NOT_IN_BODY = frozenset({"X-Portal-Initiated", IDEMPOTENCY_KEY})
 LAST_RESORT_BODY = {"errorCode": INTERNAL_ERROR, "errorMessage": "Internal error in the sandbox; see its log"}
 
 
@@ -188,31 +191,45 @@ class Call:
 
     @property
     def report_headers(self) -> list[str]:
-        return [p.name for p in self.operation.parameters if p.location == "header" and p.name != "X-Portal-Initiated"]
+        """The headers that copy a body field (D2); the other two are not in the body."""
+        return [p.name for p in self.operation.parameters if p.location == "header" and p.name not in NOT_IN_BODY]
 
 
 async def _sessions(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    report = reports.sessions_report(
-        sandbox.store, call.account, call.params, call.body, call.report_headers, call.now_ms
-    )
+    body = reports.normalized_body(call.body)
+    report = reports.sessions_report(sandbox.store, call.account, call.params, body, call.report_headers, call.now_ms)
     return 200, report
 
 
 async def _aggregate(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
     limit = reports.SYNC_DEVICE_LIMIT
-    query = reports.aggregate_query(call.account, call.params, call.body, call.report_headers, call.now_ms, limit)
+    body = reports.normalized_aggregate_body(call.body)
+    query = reports.aggregate_query(call.account, call.params, body, call.report_headers, call.now_ms, limit)
     return 200, reports.aggregate_report(reports.run_aggregate(sandbox.store, query, limit))
 
 
 async def _async_aggregate(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
     limit = reports.ASYNC_DEVICE_LIMIT
-    query = reports.aggregate_query(call.account, call.params, call.body, call.report_headers, call.now_ms, limit)
+    body = reports.normalized_aggregate_body(call.body)
+    query = reports.aggregate_query(call.account, call.params, body, call.report_headers, call.now_ms, limit)
     if query.imeis is None:
         reports.run_aggregate(sandbox.store, query, limit)
-    if not listeners.has_listener(sandbox.store, call.account):
-        raise ApiError(409, "No callback listener registered")
-    txid = reports.fresh_txid()
-    sandbox.jobs.submit(txid, query, bool(call.params.get("X-Portal-Initiated", False)), call.now_ms)
+
+    def require_listener() -> None:
+        if not listeners.has_listener(sandbox.store, call.account):
+            raise ApiError(409, "No callback listener registered")
+
+    key = call.params.get(IDEMPOTENCY_KEY)
+    # The body as sent decides "the same body" (D8), so a retry matches however it is spelled.
+    idempotency = None if key is None else IdempotencyKey(key, body_digest(call.body))
+    txid = sandbox.jobs.submit(
+        reports.fresh_txid(),
+        query,
+        bool(call.params.get("X-Portal-Initiated", False)),
+        call.now_ms,
+        idempotency,
+        require_listener,
+    )
     return 200, {"txid": txid, "status": "QUEUED"}
 
 
@@ -225,8 +242,7 @@ async def _register(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
 
 
 async def _deregister(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    listeners.deregister(sandbox.store, call.account, call.params["service"])
-    return 200, None
+    return 200, listeners.deregister(sandbox.store, call.account, call.params["service"])
 
 
 HANDLERS: dict[str, Handler] = {

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from hpl_sandbox.clock import parse_rfc3339_ms, to_rfc3339
-from hpl_sandbox.errors import ApiError, bad_request
+from hpl_sandbox.errors import ApiError, bad_request, default_code
 from hpl_sandbox.store import Store
 
 if TYPE_CHECKING:
@@ -24,17 +24,60 @@ MAX_SEED_DEVICES = 100_000
 MAX_SEED_DAYS = 3660
 
 
+# The body forms a forced answer can take, as stored in the `forced.gateway_html` column.
+SPEC_BODY, HTML_PAGE, GATEWAY_ENVELOPE = 0, 1, 2
+
+# Fault codes of the WSO2-style API gateway in front of ThingSpace, for the statuses it answers
+# itself; 900906 is the one in the vendor SDK's example. Other statuses carry the status as code.
+GATEWAY_FAULTS = {
+    401: ("900901", "Invalid Credentials", "Invalid Credentials. Make sure you have given the correct access token"),
+    403: (
+        "900910",
+        "The access token does not allow you to access the requested resource",
+        "Access failure for API. The access token does not allow you to access the requested resource",
+    ),
+    404: (
+        "900906",
+        "No matching resource found in the API for the given request",
+        "Access failure for API. Check the API documentation and add a proper REST resource path to the"
+        " invocation URL.",
+    ),
+}
+
+
+def gateway_body(status: int, operation_id: str) -> dict[str, Any]:
+    """The gateway's error envelope `{responseCode, message, fault}` (D8) for a forced status."""
+    message = f"Forced {status} for {operation_id} by the sandbox control plane"
+    code, fault_message, description = GATEWAY_FAULTS.get(status, (str(status), message, message))
+    return {
+        "responseCode": "UNAUTHORIZED" if status == 401 else default_code(status),
+        "message": fault_message,
+        "fault": {"code": code, "message": fault_message, "description": description},
+    }
+
+
 @dataclass
 class Forced:
     status: int
     latency_ms: int
     times: int
     gateway_html: bool
+    gateway_envelope: bool = False
+
+    @property
+    def form(self) -> int:
+        return HTML_PAGE if self.gateway_html else GATEWAY_ENVELOPE if self.gateway_envelope else SPEC_BODY
+
+    @classmethod
+    def from_row(cls, status: int, latency_ms: int, times: int, form: int) -> Forced:
+        return cls(status, latency_ms, times, form == HTML_PAGE, form == GATEWAY_ENVELOPE)
 
     def response(self, operation_id: str) -> Response:
         if self.gateway_html:
             page = f"<html><body><h1>{self.status}</h1><p>Gateway error</p></body></html>"
             return HTMLResponse(page, status_code=self.status)
+        if self.gateway_envelope:
+            return JSONResponse(gateway_body(self.status, operation_id), status_code=self.status)
         return ApiError(self.status, f"Forced {self.status} for {operation_id} by the sandbox control plane").response()
 
 
@@ -54,7 +97,7 @@ class ForcedResponses:
     def add(self, operation_id: str, forced: Forced) -> None:
         self._store.execute(
             "INSERT INTO forced (operation_id, status, latency_ms, times, gateway_html) VALUES (?, ?, ?, ?, ?)",
-            (operation_id, forced.status, forced.latency_ms, forced.times, int(forced.gateway_html)),
+            (operation_id, forced.status, forced.latency_ms, forced.times, forced.form),
         )
         self._pending.add(operation_id)
 
@@ -73,7 +116,7 @@ class ForcedResponses:
                 else:
                     db.execute("UPDATE forced SET times = times - 1 WHERE id = ?", (row[0],))
         self.reload()
-        return None if row is None else Forced(row[1], row[2], row[3] - 1, bool(row[4]))
+        return None if row is None else Forced.from_row(row[1], row[2], row[3] - 1, row[4])
 
     def clear(self) -> None:
         self._store.execute("DELETE FROM forced")
@@ -84,7 +127,7 @@ class ForcedResponses:
         for op, status, latency_ms, times, gateway_html in self._store.query(
             "SELECT operation_id, status, latency_ms, times, gateway_html FROM forced ORDER BY id"
         ):
-            forced = Forced(status, latency_ms, times, bool(gateway_html))
+            forced = Forced.from_row(status, latency_ms, times, gateway_html)
             queues.setdefault(op, []).append(vars(forced).copy())
         return queues
 
@@ -204,11 +247,17 @@ async def force(request: Request) -> Response:
     gateway_html = data.get("gateway_html", False)
     if not isinstance(gateway_html, bool):
         raise bad_request("gateway_html must be a boolean")
+    gateway_envelope = data.get("gateway_envelope", False)
+    if not isinstance(gateway_envelope, bool):
+        raise bad_request("gateway_envelope must be a boolean")
+    if gateway_html and gateway_envelope:
+        raise bad_request("gateway_html and gateway_envelope exclude each other")
     forced = Forced(
         status=status,
         latency_ms=_int(data, "latency_ms", 0, 0, 600_000),
         times=_int(data, "times", 1, 1, 1_000_000),
         gateway_html=gateway_html,
+        gateway_envelope=gateway_envelope,
     )
     sandbox.forced.add(operation_id, forced)
     return JSONResponse({"ok": True, "operationId": operation_id, **vars(forced)})

@@ -20,17 +20,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any
 
 import httpx
 
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.delivery import CallbackSender, plain_http_target
+from hpl_sandbox.errors import ApiError
 from hpl_sandbox.reports import AggregateQuery, callback_message, run_aggregate
 from hpl_sandbox.store import Store
 
@@ -39,6 +43,22 @@ log = logging.getLogger("hpl_sandbox.jobs")
 BATCH = 500
 MAX_BACKOFF_S = 60.0
 IDLE_POLL_S = 0.5
+# D8: how long an Idempotency-Key binds its body and txid, on the sandbox clock.
+IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+
+
+def body_digest(body: Any) -> str:
+    """The same digest for the same JSON document, whatever its key order or spacing."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """An asynchronous aggregate's Idempotency-Key with the digest of the body it came with."""
+
+    key: str
+    body_sha256: str
 
 
 def wall_ms() -> int:
@@ -67,13 +87,49 @@ class JobRunner:
 
     # -- submitting --------------------------------------------------------------------------
 
-    def submit(self, txid: str, query: AggregateQuery, portal_initiated: bool, now_ms: int) -> None:
-        self._store.execute(
-            "INSERT INTO jobs (txid, account, portal_initiated, request, state, created_ms)"
-            " VALUES (?, ?, ?, ?, 'queued', ?)",
-            (txid, query.account, int(portal_initiated), json.dumps(query.to_json()), now_ms),
-        )
+    def submit(
+        self,
+        txid: str,
+        query: AggregateQuery,
+        portal_initiated: bool,
+        now_ms: int,
+        idempotency: IdempotencyKey | None = None,
+        before_queueing: Callable[[], None] = lambda: None,
+    ) -> str:
+        """Queues the job and returns its txid; with an Idempotency-Key already used for the same
+        body within the window, queues nothing and returns the first txid (D8), and for another
+        body raises 409. `before_queueing` runs only when a job is about to be queued (it may
+        refuse it). Lookup and insert share one write transaction, so two processes on one file
+        receiving the same key at once queue one job."""
+        with self._store.transaction() as db:
+            if idempotency is not None:
+                row = db.execute(
+                    "SELECT body_sha256, txid, created_ms FROM idempotency_keys WHERE account = ? AND key = ?",
+                    (query.account, idempotency.key),
+                ).fetchone()
+                if row is not None and now_ms - row[2] < IDEMPOTENCY_WINDOW_MS:
+                    if row[0] != idempotency.body_sha256:
+                        raise ApiError(
+                            409,
+                            f"Idempotency-Key {idempotency.key!r} was used with a different body in the last"
+                            " 24 hours; send a new key for a new request",
+                        )
+                    first_txid: str = row[1]
+                    return first_txid
+            before_queueing()
+            db.execute(
+                "INSERT INTO jobs (txid, account, portal_initiated, request, state, created_ms)"
+                " VALUES (?, ?, ?, ?, 'queued', ?)",
+                (txid, query.account, int(portal_initiated), json.dumps(query.to_json()), now_ms),
+            )
+            if idempotency is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO idempotency_keys (account, key, body_sha256, txid, created_ms)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (query.account, idempotency.key, idempotency.body_sha256, txid, now_ms),
+                )
         self._wake.set()
+        return txid
 
     def wake(self) -> None:
         self._wake.set()

@@ -10,7 +10,8 @@ from hpl_sandbox.store import Store
 
 def list_listeners(store: Store, account: str) -> list[dict[str, Any]]:
     rows = store.query("SELECT name, url FROM listeners WHERE account = ? ORDER BY name", (account,))
-    return [{"aname": account, "name": name, "url": url} for name, url in rows]
+    # D8: the vendor's current SDKs name the account `accountName`; the spec also accepts `aname`.
+    return [{"accountName": account, "name": name, "url": url} for name, url in rows]
 
 
 def register(store: Store, account: str, name: str, url: str) -> dict[str, Any]:
@@ -22,9 +23,11 @@ def register(store: Store, account: str, name: str, url: str) -> dict[str, Any]:
     return {"accountName": account, "name": name}
 
 
-def deregister(store: Store, account: str, name: str) -> None:
+def deregister(store: Store, account: str, name: str) -> dict[str, Any]:
     if store.execute("DELETE FROM listeners WHERE account = ? AND name = ?", (account, name)) == 0:
         raise ApiError(404, f"No callback listener named {name!r} is registered for {account}")
+    # The doc pages' answer (D8); the vendor's current SDKs expect no body and ignore one.
+    return {"responseCode": "SUCCESS", "message": f"Callback listener {name} removed"}
 
 
 def has_listener(store: Store, account: str) -> bool:

@@ -50,6 +50,25 @@ def fresh_txid() -> str:
     return str(uuid.uuid4())
 
 
+def normalized_body(body: dict[str, Any]) -> dict[str, Any]:
+    """A schema-valid report body in the one shape the rules below read (D8): `null` in an
+    optional field means absent; an aggregate's `imei` given as one string is a list of that one
+    device; `noSessionFlag` as a JSON boolean is the string the seeds send; `deviceLabel` is
+    accepted and ignored."""
+    normalized = {name: value for name, value in body.items() if value is not None and name != "deviceLabel"}
+    flag = normalized.get("noSessionFlag")
+    if isinstance(flag, bool):
+        normalized["noSessionFlag"] = "true" if flag else "false"
+    return normalized
+
+
+def normalized_aggregate_body(body: dict[str, Any]) -> dict[str, Any]:
+    normalized = normalized_body(body)
+    if isinstance(normalized["imei"], str):
+        normalized["imei"] = [normalized["imei"]]
+    return normalized
+
+
 @dataclass(frozen=True)
 class DateRange:
     start_ms: int

@@ -86,6 +86,16 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
+-- Idempotency-Key of asynchronous aggregates (D8), per account: the digest of the body it was
+-- first used with and the txid that body was answered; created_ms is on the sandbox clock.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    account TEXT NOT NULL,
+    key TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL,
+    txid TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (account, key)
+) WITHOUT ROWID;
 -- AUTOINCREMENT: ids are never reused after a reset, so a delivery still in flight across a
 -- reset can never mark a new job's row.
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -109,6 +119,8 @@ CREATE TABLE IF NOT EXISTS sandbox_state (
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
 -- Answers queued by POST /_sandbox/force, taken one call at a time by whichever process serves it.
+-- gateway_html holds the body's form: 0 the spec's error body, 1 an HTML page, 2 the gateway's
+-- JSON envelope (the column predates the third form; files written before it keep their meaning).
 CREATE TABLE IF NOT EXISTS forced (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     operation_id TEXT NOT NULL,
@@ -250,7 +262,16 @@ class Store:
 
     def wipe(self) -> None:
         with self.transaction() as db:
-            for table in ("devices", "sessions", "session_totals", "tokens", "listeners", "jobs", "deliveries"):
+            for table in (
+                "devices",
+                "sessions",
+                "session_totals",
+                "tokens",
+                "listeners",
+                "jobs",
+                "idempotency_keys",
+                "deliveries",
+            ):
                 db.execute(f"DELETE FROM {table}")
 
     def seed(self, now_ms: int, devices: int, days: int, seed: int) -> int:

@@ -158,6 +158,7 @@ def test_the_async_client_and_a_mounted_receiver_collect_a_report(sandbox: Sandb
         async with hpl.AsyncClient(sandbox=sandbox.origin) as client:
             await client.register_callback(account_number=ACCOUNT, name="mounted", url=origin + "/hooks/")
             started = await client.start_async_aggregate(account_number=ACCOUNT, imeis=imeis)
+            assert isinstance(started.txid, str)
             return await receiver.wait_for_async(started.txid, imeis, timeout=30)
 
     app = Starlette(routes=[Mount("/hooks", app=receiver)])

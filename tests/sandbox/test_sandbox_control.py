@@ -7,6 +7,8 @@ import time
 import pytest
 
 from hpl_sandbox.config import ACCOUNT_1, ACCOUNT_2
+from hpl_sandbox.spec import load_spec
+from hpl_sandbox.validation import compile_schema
 from tests.sandbox.support import (
     ACTIVE,
     CALLBACKS,
@@ -160,8 +162,43 @@ def test_a_forced_gateway_page_is_html(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    ("operation_id", "status"),
+    [(op, status) for op in ("getSessionsReport", "deregisterCallback") for status in (400, 401, 403, 404, 409, 500)],
+)
+def test_a_forced_error_can_come_in_the_gateway_envelope(api: Api, operation_id: str, status: int) -> None:
+    # D8: the vendor's current SDKs model errors as the API gateway's {responseCode, message, fault}.
+    force(api.client, operationId=operation_id, status=status, gateway_envelope=True)
+    if operation_id == "getSessionsReport":
+        response = api.sessions(imei=ACTIVE)
+    else:
+        params = {"accountNumber": api.account, "service": "hook"}
+        response = api.client.delete(CALLBACKS, params=params, headers=api.credentials)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"responseCode", "message", "fault"}
+    assert set(body["fault"]) == {"code", "message", "description"}
+    expected_code = {401: "UNAUTHORIZED", 500: "INTERNAL_ERROR"}.get(status, "INVALID_PARAMETER")
+    assert body["responseCode"] == expected_code
+    assert compile_schema(load_spec(), {"$ref": "#/components/schemas/ErrorBody"}).first_error(body, "body") is None
+
+
+def test_a_forced_gateway_envelope_carries_the_gateway_fault_code(api: Api) -> None:
+    force(api.client, operationId="getSessionsReport", status=404, gateway_envelope=True)
+    assert api.sessions(imei=ACTIVE).json()["fault"]["code"] == "900906"
+
+
+def test_a_forced_gateway_envelope_is_listed_as_such(client: TestClient) -> None:
+    force(client, operationId="getSessionsReport", status=401, gateway_envelope=True)
+    (queued,) = client.get("/_sandbox/force").json()["getSessionsReport"]
+    assert (queued["gateway_envelope"], queued["gateway_html"]) == (True, False)
+
+
+@pytest.mark.parametrize(
     "fields",
     [
+        {"operationId": "getSessionsReport", "status": 500, "gateway_envelope": "yes"},
+        {"operationId": "getSessionsReport", "status": 500, "gateway_envelope": True, "gateway_html": True},
         {"operationId": "getSessionsReport", "status": 418},
         {"operationId": "noSuchOperation", "status": 500},
         {"operationId": "getSessionsReport", "status": 500, "times": 0},

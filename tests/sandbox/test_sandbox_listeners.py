@@ -1,4 +1,4 @@
-"""The callback listener operations (D7): register, list, replace, remove."""
+"""The callback listener operations (D7, with D8's shapes): register, list, replace, remove."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ def test_no_listeners_are_registered_at_first(api: Api) -> None:
     assert listed(api) == []
 
 
-def test_a_registered_listener_is_listed(api: Api) -> None:
+def test_a_registered_listener_is_listed_with_the_account_as_account_name(api: Api) -> None:
+    # D8: the vendor's current SDKs read `accountName` (the doc pages' `aname` is the other shape).
     answer = api.register("BullseyeReporting", "https://example.com/hook")
     assert answer.json() == {"accountName": api.account, "name": "BullseyeReporting"}
-    assert listed(api) == [{"aname": api.account, "name": "BullseyeReporting", "url": "https://example.com/hook"}]
+    assert listed(api) == [{"accountName": api.account, "name": "BullseyeReporting", "url": "https://example.com/hook"}]
 
 
 def test_registering_a_name_again_replaces_its_url(api: Api) -> None:
@@ -38,8 +39,15 @@ def test_a_removed_listener_is_gone(api: Api) -> None:
     params = {"accountNumber": api.account, "service": "hook"}
     response = api.client.delete(CALLBACKS, params=params, headers=api.credentials)
     assert response.status_code == 200
-    assert response.content == b""
     assert listed(api) == []
+
+
+def test_removing_a_listener_answers_the_doc_pages_body(api: Api) -> None:
+    # D8: the doc pages answer `{responseCode, message}`; the spec allows that or no body.
+    api.register("hook", "https://example.com/hook")
+    params = {"accountNumber": api.account, "service": "hook"}
+    response = api.client.delete(CALLBACKS, params=params, headers=api.credentials)
+    assert response.json() == {"responseCode": "SUCCESS", "message": "Callback listener hook removed"}
 
 
 def test_removing_an_unknown_name_is_404(api: Api) -> None:

@@ -7,12 +7,15 @@ from .aggregate_usage_error import AggregateUsageError
 from .aggregate_usage_item import AggregateUsageItem
 from .aggregated_report_callback_result import AggregatedReportCallbackResult
 from .aggregated_report_callback_status import AggregatedReportCallbackStatus
+from .api_response_code import ApiResponseCode
 from .callback_created import CallbackCreated
 from .callback_registered import CallbackRegistered
 from .daily_usage_item import DailyUsageItem
 from .error_response_code import ErrorResponseCode
 from .http_status_code import HttpStatusCode
 from .hyper_precise_location_callback import HyperPreciseLocationCallback
+from .hyper_precise_location_fault import HyperPreciseLocationFault
+from .hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from .hyper_precise_location_result import HyperPreciseLocationResult
 from .i_error_message import IErrorMessage
 from .no_session_flag import NoSessionFlag
@@ -27,12 +30,15 @@ __all__ = (
     "AggregateSessionReportRequest",
     "AggregateUsageError",
     "AggregateUsageItem",
+    "ApiResponseCode",
     "CallbackCreated",
     "CallbackRegistered",
     "DailyUsageItem",
     "ErrorResponseCode",
     "HttpStatusCode",
     "HyperPreciseLocationCallback",
+    "HyperPreciseLocationFault",
+    "HyperPreciseLocationGatewayResult",
     "HyperPreciseLocationResult",
     "IErrorMessage",
     "NoSessionFlag",

@@ -27,7 +27,8 @@ class AggregateReportCallbackMessage:
     """ A unique string that associates the request with the location report information that is
     sent in asynchronous callback message. ThingSpace will send a separate callback message
     for each device that was in the request. All of the callback messages will have the same
-    txid. A fresh UUID for every request.
+    txid. The sandbox gives a fresh UUID for every request; no source promises that form, so
+    the schema does not require it (D8).
      """
     usage: list[AggregateUsageItem] | Unset = UNSET
     """ The device's usage, when the device could be reported. """

@@ -20,9 +20,10 @@ T = TypeVar("T", bound="AggregateSessionReport")
 class AggregateSessionReport:
     """Session and usage details for up to 10 devices."""
 
-    txid: None | str
-    """ A unique string (a fresh UUID for every request) that associates the request with its
-    report; `null` only where the service has none to give.
+    txid: None | str | Unset = UNSET
+    """ A unique string that associates the request with its report (the sandbox gives a
+    fresh UUID for every request); `null` or absent where the service has none to give
+    (the vendor's current SDKs make it optional, D8).
      """
     usage: list[AggregateUsageItem] | Unset = UNSET
     """ Contains usage per device. """
@@ -31,8 +32,11 @@ class AggregateSessionReport:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        txid: None | str
-        txid = self.txid
+        txid: None | str | Unset
+        if isinstance(self.txid, Unset):
+            txid = UNSET
+        else:
+            txid = self.txid
 
         usage: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.usage, Unset):
@@ -50,11 +54,9 @@ class AggregateSessionReport:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "txid": txid,
-            }
-        )
+        field_dict.update({})
+        if txid is not UNSET:
+            field_dict["txid"] = txid
         if usage is not UNSET:
             field_dict["usage"] = usage
         if errors is not UNSET:
@@ -69,12 +71,14 @@ class AggregateSessionReport:
 
         d = dict(src_dict)
 
-        def _parse_txid(data: object) -> None | str:
+        def _parse_txid(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        txid = _parse_txid(d.pop("txid"))
+        txid = _parse_txid(d.pop("txid", UNSET))
 
         _usage = UNSET if (_value := d.pop("usage", None)) is None else _value
         usage: list[AggregateUsageItem] | Unset = UNSET

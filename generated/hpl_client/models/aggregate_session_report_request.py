@@ -18,46 +18,84 @@ class AggregateSessionReportRequest:
 
     account_number: str
     """ The unique identifier for the account, 10 digits, a dash and 5 digits, with leading zeroes. """
-    imei: list[str]
+    imei: list[str] | str
     """ Devices for which return usage info. Could be 0, 1 or more. In case of 0 will return
     all devices belonging to customer (except of filtered by other parameters). At most 10
-    for the synchronous report and 10,000 for the asynchronous one.
+    for the synchronous report and 10,000 for the asynchronous one. One IMEI string (as
+    the doc pages type the field) means a list of that one device (D8).
      """
-    start_date: datetime.datetime | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
     """ Start date of session to include. If not specified information will be shown from the
-    earliest available (180 days). ISO 8601 format.
+    earliest available (180 days). ISO 8601 format. `null` means absent (D8).
      """
-    end_date: datetime.datetime | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
     """ End date of session to include. If not specified information will be shown to the
-    latest available. ISO 8601 format.
+    latest available. ISO 8601 format. `null` means absent (D8).
      """
-    device_group: str | Unset = UNSET
-    """ User defined group name the devices are a member of. """
-    data_plan: str | Unset = UNSET
-    """ The data plan the devices beign queried belong to. """
-    no_session_flag: NoSessionFlag | UnknownEnumValue | Unset = UNSET
-    """ Optional filter parameter which return only devices with no sessions. """
+    device_group: None | str | Unset = UNSET
+    """ User defined group name the devices are a member of. `null` means absent (D8). """
+    data_plan: None | str | Unset = UNSET
+    """ The data plan the devices beign queried belong to. `null` means absent (D8). """
+    no_session_flag: bool | None | NoSessionFlag | UnknownEnumValue | Unset = UNSET
+    """ Optional filter parameter which return only devices with no sessions: the string
+    `"true"`/`"false"` (seeds, D3) or a JSON boolean (the vendor's current SDKs, D8);
+    `null` means absent.
+     """
+    device_label: None | str | Unset = UNSET
+    """ A label that older vendor SDKs send. Accepted and ignored (D8): it selects nothing.
+     """
 
     def to_dict(self) -> dict[str, Any]:
         account_number = self.account_number
 
-        imei = self.imei
+        imei: list[str] | str
+        if isinstance(self.imei, list):
+            imei = self.imei
 
-        start_date: str | Unset = UNSET
-        if not isinstance(self.start_date, Unset):
+        else:
+            imei = self.imei
+
+        start_date: None | str | Unset
+        if isinstance(self.start_date, Unset):
+            start_date = UNSET
+        elif isinstance(self.start_date, datetime.datetime):
             start_date = self.start_date.isoformat()
+        else:
+            start_date = self.start_date
 
-        end_date: str | Unset = UNSET
-        if not isinstance(self.end_date, Unset):
+        end_date: None | str | Unset
+        if isinstance(self.end_date, Unset):
+            end_date = UNSET
+        elif isinstance(self.end_date, datetime.datetime):
             end_date = self.end_date.isoformat()
+        else:
+            end_date = self.end_date
 
-        device_group = self.device_group
+        device_group: None | str | Unset
+        if isinstance(self.device_group, Unset):
+            device_group = UNSET
+        else:
+            device_group = self.device_group
 
-        data_plan = self.data_plan
+        data_plan: None | str | Unset
+        if isinstance(self.data_plan, Unset):
+            data_plan = UNSET
+        else:
+            data_plan = self.data_plan
 
-        no_session_flag: str | Unset = UNSET
-        if not isinstance(self.no_session_flag, Unset):
+        no_session_flag: bool | None | str | Unset
+        if isinstance(self.no_session_flag, Unset):
+            no_session_flag = UNSET
+        elif isinstance(self.no_session_flag, (NoSessionFlag, UnknownEnumValue)):
             no_session_flag = self.no_session_flag.value
+        else:
+            no_session_flag = self.no_session_flag
+
+        device_label: None | str | Unset
+        if isinstance(self.device_label, Unset):
+            device_label = UNSET
+        else:
+            device_label = self.device_label
 
         field_dict: dict[str, Any] = {}
 
@@ -77,6 +115,8 @@ class AggregateSessionReportRequest:
             field_dict["dataPlan"] = data_plan
         if no_session_flag is not UNSET:
             field_dict["noSessionFlag"] = no_session_flag
+        if device_label is not UNSET:
+            field_dict["deviceLabel"] = device_label
 
         return field_dict
 
@@ -85,32 +125,96 @@ class AggregateSessionReportRequest:
         d = dict(src_dict)
         account_number = d.pop("accountNumber")
 
-        imei = cast(list[str], d.pop("imei"))
+        def _parse_imei(data: object) -> list[str] | str:
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                imei_type_0 = cast(list[str], data)
 
-        _start_date = UNSET if (_value := d.pop("startDate", None)) is None else _value
-        start_date: datetime.datetime | Unset
-        if isinstance(_start_date, Unset):
-            start_date = UNSET
-        else:
-            start_date = datetime.datetime.fromisoformat(_start_date)
+                return imei_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | str, data)
 
-        _end_date = UNSET if (_value := d.pop("endDate", None)) is None else _value
-        end_date: datetime.datetime | Unset
-        if isinstance(_end_date, Unset):
-            end_date = UNSET
-        else:
-            end_date = datetime.datetime.fromisoformat(_end_date)
+        imei = _parse_imei(d.pop("imei"))
 
-        device_group = UNSET if (_value := d.pop("deviceGroup", None)) is None else _value
+        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                start_date_type_0 = datetime.datetime.fromisoformat(data)
 
-        data_plan = UNSET if (_value := d.pop("dataPlan", None)) is None else _value
+                return start_date_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
 
-        _no_session_flag = UNSET if (_value := d.pop("noSessionFlag", None)) is None else _value
-        no_session_flag: NoSessionFlag | UnknownEnumValue | Unset
-        if isinstance(_no_session_flag, Unset):
-            no_session_flag = UNSET
-        else:
-            no_session_flag = NoSessionFlag.parse(_no_session_flag)
+        start_date = _parse_start_date(d.pop("startDate", UNSET))
+
+        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                end_date_type_0 = datetime.datetime.fromisoformat(data)
+
+                return end_date_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        end_date = _parse_end_date(d.pop("endDate", UNSET))
+
+        def _parse_device_group(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        device_group = _parse_device_group(d.pop("deviceGroup", UNSET))
+
+        def _parse_data_plan(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        data_plan = _parse_data_plan(d.pop("dataPlan", UNSET))
+
+        def _parse_no_session_flag(data: object) -> bool | None | NoSessionFlag | UnknownEnumValue | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                no_session_flag_type_0 = NoSessionFlag.parse(data)
+
+                return no_session_flag_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | None | NoSessionFlag | UnknownEnumValue | Unset, data)
+
+        no_session_flag = _parse_no_session_flag(d.pop("noSessionFlag", UNSET))
+
+        def _parse_device_label(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        device_label = _parse_device_label(d.pop("deviceLabel", UNSET))
 
         aggregate_session_report_request = cls(
             account_number=account_number,
@@ -120,6 +224,7 @@ class AggregateSessionReportRequest:
             device_group=device_group,
             data_plan=data_plan,
             no_session_flag=no_session_flag,
+            device_label=device_label,
         )
 
         return aggregate_session_report_request

@@ -16,7 +16,7 @@ class AggregateUsageItem:
     """Contains usage information per device."""
 
     imei: str | Unset = UNSET
-    """ International Mobile Equipment Identifier, 15 digits. """
+    """ International Mobile Equipment Identifier of the device reporting usage. """
     number_of_sessions: int | Unset = UNSET
     """ Number of sessions established by the device reporting usage. """
     bytes_transferred: int | Unset = UNSET

@@ -14,13 +14,17 @@ T = TypeVar("T", bound="AggregatedReportCallbackResult")
 
 @_attrs_define
 class AggregatedReportCallbackResult:
-    """Aggregated usage report (Asynchronous)."""
+    """Aggregated usage report (Asynchronous). `txid` is optional, as in the vendor's current
+    SDKs (D8); the sandbox always sends it.
 
-    txid: str
+    """
+
+    txid: str | Unset = UNSET
     """ A unique string that associates the request with the location report information that is
     sent in asynchronous callback message. ThingSpace will send a separate callback message
     for each device that was in the request. All of the callback messages will have the same
-    txid. A fresh UUID for every request.
+    txid. The sandbox gives a fresh UUID for every request; no source promises that form, so
+    the schema does not require it (D8).
      """
     status: AggregatedReportCallbackStatus | UnknownEnumValue | Unset = UNSET
     """ QUEUED when the report is accepted for background computation; COMPLETED when it is done. """
@@ -35,11 +39,9 @@ class AggregatedReportCallbackResult:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "txid": txid,
-            }
-        )
+        field_dict.update({})
+        if txid is not UNSET:
+            field_dict["txid"] = txid
         if status is not UNSET:
             field_dict["status"] = status
 
@@ -48,7 +50,7 @@ class AggregatedReportCallbackResult:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        txid = d.pop("txid")
+        txid = UNSET if (_value := d.pop("txid", None)) is None else _value
 
         _status = UNSET if (_value := d.pop("status", None)) is None else _value
         status: AggregatedReportCallbackStatus | UnknownEnumValue | Unset

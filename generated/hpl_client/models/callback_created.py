@@ -13,22 +13,30 @@ T = TypeVar("T", bound="CallbackCreated")
 
 @_attrs_define
 class CallbackCreated:
-    """A registered callback listener."""
+    """A registered callback listener. The account is `accountName` in the vendor's current SDKs
+    and `aname` on the doc pages and in older SDKs; either is accepted (D8), the sandbox sends
+    `accountName`.
 
-    aname: str
-    """ The unique identifier for the account, 10 digits, a dash and 5 digits, with leading zeroes. """
+    """
+
     name: str
     """ The name of the callback service, which identifies the type and format of messages
     that will be sent to the registered URL.
      """
+    account_name: str | Unset = UNSET
+    """ The account the listener belongs to (current SDKs). """
+    aname: str | Unset = UNSET
+    """ The account the listener belongs to (doc pages, older SDKs). """
     url: str | Unset = UNSET
     """ The address on your server where the callback messages are sent. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        aname = self.aname
-
         name = self.name
+
+        account_name = self.account_name
+
+        aname = self.aname
 
         url = self.url
 
@@ -36,10 +44,13 @@ class CallbackCreated:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "aname": aname,
                 "name": name,
             }
         )
+        if account_name is not UNSET:
+            field_dict["accountName"] = account_name
+        if aname is not UNSET:
+            field_dict["aname"] = aname
         if url is not UNSET:
             field_dict["url"] = url
 
@@ -48,15 +59,18 @@ class CallbackCreated:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        aname = d.pop("aname")
-
         name = d.pop("name")
+
+        account_name = UNSET if (_value := d.pop("accountName", None)) is None else _value
+
+        aname = UNSET if (_value := d.pop("aname", None)) is None else _value
 
         url = UNSET if (_value := d.pop("url", None)) is None else _value
 
         callback_created = cls(
-            aname=aname,
             name=name,
+            account_name=account_name,
+            aname=aname,
             url=url,
         )
 

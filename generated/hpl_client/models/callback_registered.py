@@ -14,7 +14,7 @@ class CallbackRegistered:
     """The answer to a callback registration."""
 
     account_name: str
-    """ The unique identifier for the account, 10 digits, a dash and 5 digits, with leading zeroes. """
+    """ The account the listener was registered for. """
     name: str
     """ The name of the callback service that was registered. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

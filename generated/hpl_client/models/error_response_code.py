@@ -8,6 +8,7 @@ class ErrorResponseCode(StrEnum):
     INVALID_ACCESS = "INVALID_ACCESS"
     INVALID_PARAMETER = "INVALID_PARAMETER"
     SUCCESS = "SUCCESS"
+    UNAUTHORIZED = "UNAUTHORIZED"
 
     def __str__(self) -> str:
         return str(self.value)

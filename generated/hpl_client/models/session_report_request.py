@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -19,35 +19,51 @@ class SessionReportRequest:
     """ The unique identifier for the account, 10 digits, a dash and 5 digits, with leading zeroes. """
     imei: str
     """ International Mobile Equipment Identifier, 15 digits. """
-    start_date: datetime.datetime | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
     """ Start date of session to include. If not specified information will be shown from the
-    earliest available (180 days). ISO 8601 format.
+    earliest available (180 days). ISO 8601 format. `null` means absent (D8).
      """
-    end_date: datetime.datetime | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
     """ End date of session to include. If not specified information will be shown to the
-    latest available. ISO 8601 format.
+    latest available. ISO 8601 format. `null` means absent (D8).
      """
-    duration_low: int | Unset = UNSET
-    """ The Low value of session duration, in seconds. """
-    duration_high: int | Unset = UNSET
-    """ The High value of session duration, in seconds. """
+    duration_low: int | None | Unset = UNSET
+    """ The Low value of session duration, in seconds. `null` means absent (D8). """
+    duration_high: int | None | Unset = UNSET
+    """ The High value of session duration, in seconds. `null` means absent (D8). """
 
     def to_dict(self) -> dict[str, Any]:
         account_number = self.account_number
 
         imei = self.imei
 
-        start_date: str | Unset = UNSET
-        if not isinstance(self.start_date, Unset):
+        start_date: None | str | Unset
+        if isinstance(self.start_date, Unset):
+            start_date = UNSET
+        elif isinstance(self.start_date, datetime.datetime):
             start_date = self.start_date.isoformat()
+        else:
+            start_date = self.start_date
 
-        end_date: str | Unset = UNSET
-        if not isinstance(self.end_date, Unset):
+        end_date: None | str | Unset
+        if isinstance(self.end_date, Unset):
+            end_date = UNSET
+        elif isinstance(self.end_date, datetime.datetime):
             end_date = self.end_date.isoformat()
+        else:
+            end_date = self.end_date
 
-        duration_low = self.duration_low
+        duration_low: int | None | Unset
+        if isinstance(self.duration_low, Unset):
+            duration_low = UNSET
+        else:
+            duration_low = self.duration_low
 
-        duration_high = self.duration_high
+        duration_high: int | None | Unset
+        if isinstance(self.duration_high, Unset):
+            duration_high = UNSET
+        else:
+            duration_high = self.duration_high
 
         field_dict: dict[str, Any] = {}
 
@@ -75,23 +91,57 @@ class SessionReportRequest:
 
         imei = d.pop("imei")
 
-        _start_date = UNSET if (_value := d.pop("startDate", None)) is None else _value
-        start_date: datetime.datetime | Unset
-        if isinstance(_start_date, Unset):
-            start_date = UNSET
-        else:
-            start_date = datetime.datetime.fromisoformat(_start_date)
+        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                start_date_type_0 = datetime.datetime.fromisoformat(data)
 
-        _end_date = UNSET if (_value := d.pop("endDate", None)) is None else _value
-        end_date: datetime.datetime | Unset
-        if isinstance(_end_date, Unset):
-            end_date = UNSET
-        else:
-            end_date = datetime.datetime.fromisoformat(_end_date)
+                return start_date_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
 
-        duration_low = UNSET if (_value := d.pop("durationLow", None)) is None else _value
+        start_date = _parse_start_date(d.pop("startDate", UNSET))
 
-        duration_high = UNSET if (_value := d.pop("durationHigh", None)) is None else _value
+        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                end_date_type_0 = datetime.datetime.fromisoformat(data)
+
+                return end_date_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        end_date = _parse_end_date(d.pop("endDate", UNSET))
+
+        def _parse_duration_low(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        duration_low = _parse_duration_low(d.pop("durationLow", UNSET))
+
+        def _parse_duration_high(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        duration_high = _parse_duration_high(d.pop("durationHigh", UNSET))
 
         session_report_request = cls(
             account_number=account_number,

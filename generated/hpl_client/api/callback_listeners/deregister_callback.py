@@ -1,9 +1,11 @@
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.api_response_code import ApiResponseCode
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...types import UNSET, Response, http_status
 
@@ -37,38 +39,137 @@ def build_request(
     return _kwargs
 
 
-def _parse(response: httpx.Response) -> Any | HyperPreciseLocationResult | None:
+def _parse(
+    response: httpx.Response,
+) -> ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
+        response_200 = ApiResponseCode.from_dict(response.json())
+
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -77,7 +178,7 @@ def _parse(response: httpx.Response) -> Any | HyperPreciseLocationResult | None:
 
 def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HyperPreciseLocationResult]:
+) -> Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
     documented model of its status.
 
@@ -88,7 +189,7 @@ def parse_response(
     `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
     instead. `client` is read for that flag only.
     """
-    parsed: Any | HyperPreciseLocationResult | None = None
+    parsed: ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None = None
     try:
         parsed = _parse(response)
     except errors.UnexpectedStatus:
@@ -110,7 +211,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Response[Any | HyperPreciseLocationResult]:
+) -> Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -129,7 +230,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -150,7 +251,7 @@ def sync(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Any | HyperPreciseLocationResult | None:
+) -> ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -169,7 +270,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -186,7 +287,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Response[Any | HyperPreciseLocationResult]:
+) -> Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -205,7 +306,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -224,7 +325,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     account_number: str,
     service: str,
-) -> Any | HyperPreciseLocationResult | None:
+) -> ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Remove a callback listener.
 
      Stops ThingSpace from sending callback messages for the specified account and listener
@@ -243,7 +344,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        ApiResponseCode | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """

@@ -5,6 +5,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.callback_created import CallbackCreated
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...types import UNSET, Response, http_status
 
@@ -35,7 +36,9 @@ def build_request(
     return _kwargs
 
 
-def _parse(response: httpx.Response) -> HyperPreciseLocationResult | list[CallbackCreated] | None:
+def _parse(
+    response: httpx.Response,
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -47,32 +50,128 @@ def _parse(response: httpx.Response) -> HyperPreciseLocationResult | list[Callba
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -81,7 +180,7 @@ def _parse(response: httpx.Response) -> HyperPreciseLocationResult | list[Callba
 
 def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HyperPreciseLocationResult | list[CallbackCreated]]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]:
     """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
     documented model of its status.
 
@@ -92,7 +191,7 @@ def parse_response(
     `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
     instead. `client` is read for that flag only.
     """
-    parsed: HyperPreciseLocationResult | list[CallbackCreated] | None = None
+    parsed: HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None = None
     try:
         parsed = _parse(response)
     except errors.UnexpectedStatus:
@@ -113,7 +212,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> Response[HyperPreciseLocationResult | list[CallbackCreated]]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -130,7 +229,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | list[CallbackCreated]]: the status, headers and raw body; `parsed` is None
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -149,7 +248,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> HyperPreciseLocationResult | list[CallbackCreated] | None:
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -166,7 +265,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | list[CallbackCreated] | None: the documented model of the answer's status (an error
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -181,7 +280,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> Response[HyperPreciseLocationResult | list[CallbackCreated]]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -198,7 +297,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | list[CallbackCreated]]: the status, headers and raw body; `parsed` is None
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated]]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -215,7 +314,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     account_number: str,
-) -> HyperPreciseLocationResult | list[CallbackCreated] | None:
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None:
     """Find registered callback listeners for an account.
 
      Find registered callback listener for account by account number.
@@ -232,7 +331,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | list[CallbackCreated] | None: the documented model of the answer's status (an error
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | list[CallbackCreated] | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """

@@ -6,6 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.callback_registered import CallbackRegistered
 from ...models.hyper_precise_location_callback import HyperPreciseLocationCallback
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...types import UNSET, Response, http_status
 
@@ -43,39 +44,137 @@ def build_request(
     return _kwargs
 
 
-def _parse(response: httpx.Response) -> CallbackRegistered | HyperPreciseLocationResult | None:
+def _parse(
+    response: httpx.Response,
+) -> CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = CallbackRegistered.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -84,7 +183,7 @@ def _parse(response: httpx.Response) -> CallbackRegistered | HyperPreciseLocatio
 
 def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CallbackRegistered | HyperPreciseLocationResult]:
+) -> Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
     documented model of its status.
 
@@ -95,7 +194,7 @@ def parse_response(
     `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
     instead. `client` is read for that flag only.
     """
-    parsed: CallbackRegistered | HyperPreciseLocationResult | None = None
+    parsed: CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None = None
     try:
         parsed = _parse(response)
     except errors.UnexpectedStatus:
@@ -117,7 +216,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> Response[CallbackRegistered | HyperPreciseLocationResult]:
+) -> Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -138,7 +237,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CallbackRegistered | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -159,7 +258,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> CallbackRegistered | HyperPreciseLocationResult | None:
+) -> CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -180,7 +279,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CallbackRegistered | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -197,7 +296,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> Response[CallbackRegistered | HyperPreciseLocationResult]:
+) -> Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -218,7 +317,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CallbackRegistered | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -237,7 +336,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: HyperPreciseLocationCallback,
     account_number: str,
-) -> CallbackRegistered | HyperPreciseLocationResult | None:
+) -> CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """Register a callback listener.
 
      Registers a URL at which an account receives asynchronous responses and other messages
@@ -258,7 +357,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CallbackRegistered | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        CallbackRegistered | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """

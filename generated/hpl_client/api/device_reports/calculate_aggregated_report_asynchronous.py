@@ -6,6 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.aggregate_session_report_request import AggregateSessionReportRequest
 from ...models.aggregated_report_callback_result import AggregatedReportCallbackResult
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.no_session_flag import NoSessionFlag
 from ...types import UNSET, Response, Unset, http_status
@@ -22,6 +23,7 @@ def build_request(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     """The request of this operation as keyword arguments of `httpx.Client.request` (method, url and, where
     the operation has them, params, headers, cookies and body), built from the same arguments as `sync`.
@@ -51,6 +53,9 @@ def build_request(
     if not isinstance(no_session_flag, Unset):
         headers["noSessionFlag"] = str(no_session_flag)
 
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/report/async/aggregate",
@@ -64,39 +69,137 @@ def build_request(
     return _kwargs
 
 
-def _parse(response: httpx.Response) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+def _parse(
+    response: httpx.Response,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = AggregatedReportCallbackResult.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -105,7 +208,7 @@ def _parse(response: httpx.Response) -> AggregatedReportCallbackResult | HyperPr
 
 def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
     documented model of its status.
 
@@ -116,7 +219,9 @@ def parse_response(
     `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
     instead. `client` is read for that flag only.
     """
-    parsed: AggregatedReportCallbackResult | HyperPreciseLocationResult | None = None
+    parsed: AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None = (
+        None
+    )
     try:
         parsed = _parse(response)
     except errors.UnexpectedStatus:
@@ -145,7 +250,8 @@ def sync_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -165,6 +271,10 @@ def sync_detailed(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -178,6 +288,7 @@ def sync_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -188,7 +299,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -202,6 +313,7 @@ def sync_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -223,7 +335,8 @@ def sync(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -243,6 +356,10 @@ def sync(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -256,6 +373,7 @@ def sync(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -266,7 +384,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregatedReportCallbackResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -282,6 +400,7 @@ def sync(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -297,7 +416,8 @@ async def asyncio_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -317,6 +437,10 @@ async def asyncio_detailed(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -330,6 +454,7 @@ async def asyncio_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -340,7 +465,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregatedReportCallbackResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -354,6 +479,7 @@ async def asyncio_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -373,7 +499,8 @@ async def asyncio(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregatedReportCallbackResult | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated asynchronous sessions and usage report for a user specified selection of devices and
     date range.
 
@@ -393,6 +520,10 @@ async def asyncio(
     10,000 devices (400 `INVALID_PARAMETER`); and no listener registered for the account →
     409 `INVALID_PARAMETER` "No callback listener registered".
 
+    `Idempotency-Key` (D8): the same key with the same body within 24 hours answers the first
+    request's `txid` and queues nothing new, so a client may retry safely; the same key with
+    a different body is refused with 409 `INVALID_PARAMETER`.
+
     Args:
         x_portal_initiated (bool):
         account_number (str): The unique identifier for the account, 10 digits, a dash and 5
@@ -406,6 +537,7 @@ async def asyncio(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -416,7 +548,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregatedReportCallbackResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        AggregatedReportCallbackResult | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -433,5 +565,6 @@ async def asyncio(
             device_group=device_group,
             data_plan=data_plan,
             no_session_flag=no_session_flag,
+            idempotency_key=idempotency_key,
         )
     ).parsed

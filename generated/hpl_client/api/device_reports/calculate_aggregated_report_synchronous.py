@@ -6,6 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.aggregate_session_report import AggregateSessionReport
 from ...models.aggregate_session_report_request import AggregateSessionReportRequest
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.no_session_flag import NoSessionFlag
 from ...types import UNSET, Response, Unset, http_status
@@ -21,6 +22,7 @@ def build_request(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     """The request of this operation as keyword arguments of `httpx.Client.request` (method, url and, where
     the operation has them, params, headers, cookies and body), built from the same arguments as `sync`.
@@ -48,6 +50,9 @@ def build_request(
     if not isinstance(no_session_flag, Unset):
         headers["noSessionFlag"] = str(no_session_flag)
 
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/report/aggregate",
@@ -61,39 +66,137 @@ def build_request(
     return _kwargs
 
 
-def _parse(response: httpx.Response) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+def _parse(
+    response: httpx.Response,
+) -> AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     if response.status_code == 200:
         response_200 = AggregateSessionReport.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -102,7 +205,7 @@ def _parse(response: httpx.Response) -> AggregateSessionReport | HyperPreciseLoc
 
 def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+) -> Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
     documented model of its status.
 
@@ -113,7 +216,7 @@ def parse_response(
     `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
     instead. `client` is read for that flag only.
     """
-    parsed: AggregateSessionReport | HyperPreciseLocationResult | None = None
+    parsed: AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None = None
     try:
         parsed = _parse(response)
     except errors.UnexpectedStatus:
@@ -141,7 +244,8 @@ def sync_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -156,9 +260,12 @@ def sync_detailed(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -175,6 +282,7 @@ def sync_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -185,7 +293,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregateSessionReport | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -198,6 +306,7 @@ def sync_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -218,7 +327,8 @@ def sync(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -233,9 +343,12 @@ def sync(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -252,6 +365,7 @@ def sync(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -262,7 +376,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregateSessionReport | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -277,6 +391,7 @@ def sync(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -291,7 +406,8 @@ async def asyncio_detailed(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> Response[AggregateSessionReport | HyperPreciseLocationResult]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -306,9 +422,12 @@ async def asyncio_detailed(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -325,6 +444,7 @@ async def asyncio_detailed(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -335,7 +455,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AggregateSessionReport | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
+        Response[AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -348,6 +468,7 @@ async def asyncio_detailed(
         device_group=device_group,
         data_plan=data_plan,
         no_session_flag=no_session_flag,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -366,7 +487,8 @@ async def asyncio(
     device_group: str | Unset = UNSET,
     data_plan: str | Unset = UNSET,
     no_session_flag: NoSessionFlag | Unset = UNSET,
-) -> AggregateSessionReport | HyperPreciseLocationResult | None:
+    idempotency_key: str | Unset = UNSET,
+) -> AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None:
     """An aggregated sessions and usage report for a user specified selection of devices and date range
     (synchronous).
 
@@ -381,9 +503,12 @@ async def asyncio(
       the other filters select;
     * `startDate` after `endDate`, or a range longer than 180 days.
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    `deviceGroup` and `dataPlan` select devices by group and plan; `noSessionFlag: "true"`
-    keeps only devices without sessions in the range. A requested device that the account
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). `imei` may be one IMEI string,
+    meaning a list of that one device. `deviceGroup` and `dataPlan` select devices by group
+    and plan; `noSessionFlag` `"true"` or `true` keeps only devices without sessions in the
+    range (a `noSessionFlag` header agrees with either). `deviceLabel` is accepted and ignored. A
+    requested device that the account
     does not own, or whose state refuses reports, is listed in `errors`, not in the status
     code. For every device and range `numberOfSessions` and `bytesTransferred` equal the count
     and byte sum of that device's sessions report over the same range.
@@ -400,6 +525,7 @@ async def asyncio(
         data_plan (str | Unset): A device group or data plan name.
         no_session_flag (NoSessionFlag | Unset): Optional filter parameter which return only
             devices with no sessions.
+        idempotency_key (str | Unset):
         body (AggregateSessionReportRequest): Request for getting an aggregated session report.
 
     Raises:
@@ -410,7 +536,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AggregateSessionReport | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
+        AggregateSessionReport | HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -426,5 +552,6 @@ async def asyncio(
             device_group=device_group,
             data_plan=data_plan,
             no_session_flag=no_session_flag,
+            idempotency_key=idempotency_key,
         )
     ).parsed

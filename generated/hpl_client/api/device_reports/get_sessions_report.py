@@ -4,6 +4,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.hyper_precise_location_gateway_result import HyperPreciseLocationGatewayResult
 from ...models.hyper_precise_location_result import HyperPreciseLocationResult
 from ...models.session_report import SessionReport
 from ...models.session_report_request import SessionReportRequest
@@ -19,6 +20,7 @@ def build_request(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     """The request of this operation as keyword arguments of `httpx.Client.request` (method, url and, where
     the operation has them, params, headers, cookies and body), built from the same arguments as `sync`.
@@ -43,6 +45,9 @@ def build_request(
     if not isinstance(duration_high, Unset):
         headers["durationHigh"] = str(duration_high)
 
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/report/sessions",
@@ -56,39 +61,137 @@ def build_request(
     return _kwargs
 
 
-def _parse(response: httpx.Response) -> HyperPreciseLocationResult | SessionReport | None:
+def _parse(
+    response: httpx.Response,
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None:
     if response.status_code == 200:
         response_200 = SessionReport.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_400(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_400 = _parse_response_400(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_409(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_409 = _parse_response_409(response.json())
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = HyperPreciseLocationResult.from_dict(response.json())
+
+        def _parse_response_500(data: object) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_error_body_type_0 = HyperPreciseLocationResult.from_dict(data)
+
+                return componentsschemas_error_body_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_error_body_type_1 = HyperPreciseLocationGatewayResult.from_dict(data)
+
+            return componentsschemas_error_body_type_1
+
+        response_500 = _parse_response_500(response.json())
 
         return response_500
 
@@ -97,7 +200,7 @@ def _parse(response: httpx.Response) -> HyperPreciseLocationResult | SessionRepo
 
 def parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HyperPreciseLocationResult | SessionReport]:
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]:
     """The answer of this operation: its status, headers and raw body, and `parsed`, the body as the
     documented model of its status.
 
@@ -108,7 +211,7 @@ def parse_response(
     `errors.UnexpectedStatus` and `errors.UnexpectedBody` (with the parsing error as its cause)
     instead. `client` is read for that flag only.
     """
-    parsed: HyperPreciseLocationResult | SessionReport | None = None
+    parsed: HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None = None
     try:
         parsed = _parse(response)
     except errors.UnexpectedStatus:
@@ -135,7 +238,8 @@ def sync_detailed(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> Response[HyperPreciseLocationResult | SessionReport]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -147,8 +251,9 @@ def sync_detailed(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -163,6 +268,7 @@ def sync_detailed(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -173,7 +279,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | SessionReport]: the status, headers and raw body; `parsed` is None
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -185,6 +291,7 @@ def sync_detailed(
         end_date=end_date,
         duration_low=duration_low,
         duration_high=duration_high,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -204,7 +311,8 @@ def sync(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> HyperPreciseLocationResult | SessionReport | None:
+    idempotency_key: str | Unset = UNSET,
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -216,8 +324,9 @@ def sync(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -232,6 +341,7 @@ def sync(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -242,7 +352,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | SessionReport | None: the documented model of the answer's status (an error
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -256,6 +366,7 @@ def sync(
         end_date=end_date,
         duration_low=duration_low,
         duration_high=duration_high,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -269,7 +380,8 @@ async def asyncio_detailed(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> Response[HyperPreciseLocationResult | SessionReport]:
+    idempotency_key: str | Unset = UNSET,
+) -> Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -281,8 +393,9 @@ async def asyncio_detailed(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -297,6 +410,7 @@ async def asyncio_detailed(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -307,7 +421,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HyperPreciseLocationResult | SessionReport]: the status, headers and raw body; `parsed` is None
+        Response[HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport]: the status, headers and raw body; `parsed` is None
         when the status is undocumented or the body is not its documented model.
     """
 
@@ -319,6 +433,7 @@ async def asyncio_detailed(
         end_date=end_date,
         duration_low=duration_low,
         duration_high=duration_high,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -336,7 +451,8 @@ async def asyncio(
     end_date: str | Unset = UNSET,
     duration_low: int | Unset = UNSET,
     duration_high: int | Unset = UNSET,
-) -> HyperPreciseLocationResult | SessionReport | None:
+    idempotency_key: str | Unset = UNSET,
+) -> HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None:
     """A daily usage report for a single device for a specified date range (up to 180 days).
 
      Detailed report of session duration and number of bytes transferred per day for an
@@ -348,8 +464,9 @@ async def asyncio(
     * `durationLow` must not exceed `durationHigh`;
     * an IMEI that the account does not own is refused with 400 "Device Not Found".
 
-    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`.
-    The report holds the sessions that start inside the range and whose duration, in
+    Missing dates: `endDate` defaults to now and `startDate` to 180 days before `endDate`;
+    `null` in an optional field means the field is absent (D8). The report holds the sessions that start
+    inside the range and whose duration, in
     seconds, lies within [`durationLow`, `durationHigh`]. Device states: not certified → 403,
     inactive → 404, HPL service not purchased → 409, active in several accounts → 500.
 
@@ -364,6 +481,7 @@ async def asyncio(
             `format` for the generator). Example: 2022-12-09T22:01:06.217Z.
         duration_low (int | Unset):
         duration_high (int | Unset):
+        idempotency_key (str | Unset):
         body (SessionReportRequest): Request for obtaining a session report.
 
     Raises:
@@ -374,7 +492,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HyperPreciseLocationResult | SessionReport | None: the documented model of the answer's status (an error
+        HyperPreciseLocationGatewayResult | HyperPreciseLocationResult | SessionReport | None: the documented model of the answer's status (an error
         model for a documented error status); None when the status is undocumented or the body is not its
         documented model (unless Client.raise_on_unexpected_status). `sync_detailed` keeps the raw answer.
     """
@@ -389,5 +507,6 @@ async def asyncio(
             end_date=end_date,
             duration_low=duration_low,
             duration_high=duration_high,
+            idempotency_key=idempotency_key,
         )
     ).parsed
