@@ -1,4 +1,4 @@
-"""One client under measurement, in its own process: `python benchmarks/client_worker.py KIND CONFIG_JSON`.
+"""One client under measurement, in its own process: `python -m benchmarks.client_worker KIND CONFIG_JSON`.
 
 The runner starts one worker per client and feeds them rounds in turn over stdin (a line `N`:
 make N calls), so every client is measured side by side in the same minutes. Each round answers
@@ -112,28 +112,19 @@ def _batch(cfg: dict[str, Any], *, concurrency: int, use_async: bool) -> Call:
 
 
 def _vendor(cfg: dict[str, Any]) -> Call:
-    # The SDK lives in benchmarks/.vendor-venv only, where this worker runs it; mypy never sees it.
-    from verizon.configuration import Configuration, Server  # type: ignore[import-not-found]
-    from verizon.http.auth.thingspace_oauth import ThingspaceOauthCredentials  # type: ignore[import-not-found]
-    from verizon.http.auth.vz_m2m_token import VZM2mTokenCredentials  # type: ignore[import-not-found]
-    from verizon.models.aggregate_session_report_request import AggregateSessionReportRequest  # type: ignore[import-not-found]
-    from verizon.models.oauth_token import OauthToken  # type: ignore[import-not-found]
-    from verizon.verizon_client import VerizonClient  # type: ignore[import-not-found]
+    # The SDK lives in its own venv only (tools/vendor_sdk.py), where this worker runs it.
+    from verizon.http.auth.thingspace_oauth import ThingspaceOauthCredentials
+    from verizon.http.auth.vz_m2m_token import VZM2mTokenCredentials
+    from verizon.models.aggregate_session_report_request import AggregateSessionReportRequest
+    from verizon.models.oauth_token import OauthToken
+    from verizon.verizon_client import VerizonClient
+
+    from tools.vendor_sdk import sandbox_configuration
 
     base_url = cfg["base_url"]
-
-    # The SDK has no base-URL setting; its URLs live in Configuration (vendor-sdk.md §1.6).
-    class Local(Configuration):  # type: ignore[misc]
-        def get_base_uri(self, server: Any = Server.THINGSPACE) -> str:
-            return str(base_url)
-
-        def clone_with(self, **kwargs: Any) -> Any:
-            clone = super().clone_with(**kwargs)
-            clone.__class__ = Local
-            return clone
-
     token = OauthToken(access_token=cfg["access_token"], token_type="bearer", expiry=int(time.time()) + 86400)
-    config = Local(
+    config = sandbox_configuration(
+        base_url.removesuffix("/api/hyper-precise/v1"),
         thingspace_oauth_credentials=ThingspaceOauthCredentials(
             oauth_client_id="unused", oauth_client_secret="unused", oauth_token=token
         ),

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tools import vendor_sdk
 
 HERE = Path(__file__).resolve().parent
 PRISM_VERSION = "5.14.2"
-VENDOR_SDK = "sdksio-verizon-apis-sdk==2.0.0"
 INSTALL_TIMEOUT = 600
 
 
@@ -53,14 +53,7 @@ def ensure_prism() -> tuple[Path | None, str]:
 
 
 def ensure_vendor_sdk() -> tuple[Path | None, str]:
-    venv = HERE / ".vendor-venv"
-    python = venv / "bin" / "python"
-    probe = [str(python), "-c", "import verizon.verizon_client"]
-    if python.exists() and _run(probe) is None:
-        return python, "installed"
-    problem = _run([sys.executable, "-m", "venv", str(venv)]) or _run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", VENDOR_SDK]
-    )
-    if problem is None:
-        problem = _run(probe)
-    return (python if problem is None else None), (problem or "installed with pip")
+    try:
+        return vendor_sdk.ensure(), f"{vendor_sdk.REQUIREMENT} in {vendor_sdk.VENV.relative_to(vendor_sdk.ROOT)}"
+    except RuntimeError as problem:
+        return None, str(problem)

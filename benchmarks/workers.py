@@ -11,7 +11,8 @@ from types import TracebackType
 from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER = ROOT / "benchmarks" / "client_worker.py"
+# Run as a module from ROOT, so that the vendor SDK's worker finds tools/vendor_sdk.py on its path.
+WORKER = "benchmarks.client_worker"
 ANSWER_TIMEOUT = 300.0
 
 
@@ -21,7 +22,7 @@ class Worker:
     def __init__(self, kind: str, python: str, config: dict[str, Any]) -> None:
         self.kind = kind
         self.proc = subprocess.Popen(
-            [python, str(WORKER), kind, json.dumps(config)],
+            [python, "-m", WORKER, kind, json.dumps(config)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

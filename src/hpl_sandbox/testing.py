@@ -199,9 +199,11 @@ class SandboxControl:
         times: int = 1,
         latency_ms: int = 0,
         gateway_html: bool = False,
+        gateway_envelope: bool = False,
     ) -> None:
         """The next `times` calls of `operation_id` wait `latency_ms`, then answer `status` with the
-        error body (an HTML gateway page with `gateway_html`); a forced 200 only adds latency."""
+        error body (an HTML gateway page with `gateway_html`, the API gateway's
+        `{responseCode, message, fault}` with `gateway_envelope`, D8); a forced 200 only adds latency."""
         self._call(
             "POST",
             "force",
@@ -211,6 +213,7 @@ class SandboxControl:
                 "times": times,
                 "latency_ms": latency_ms,
                 "gateway_html": gateway_html,
+                "gateway_envelope": gateway_envelope,
             },
         )
 
