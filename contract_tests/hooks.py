@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -133,7 +134,8 @@ class Semantics:
     def _key_names_body(self, case: Any, body: dict[str, Any]) -> None:
         """D8: the same key with another body is a 409; a key that carries its body's digest never is."""
         headers = case.headers
-        key = headers.get(IDEMPOTENCY_KEY) if isinstance(headers, dict) else None
+        # Schemathesis keeps headers in a case-insensitive mapping, not a dict.
+        key = headers.get(IDEMPOTENCY_KEY) if isinstance(headers, Mapping) else None
         if key is None:
             return
         digest = zlib.crc32(json.dumps(body, sort_keys=True).encode())
