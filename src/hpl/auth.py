@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import enum
 import logging
 import threading
 import time
@@ -40,6 +41,15 @@ class Credentials:
     client_secret: str = field(repr=False)
     username: str
     password: str = field(repr=False)
+
+
+class _LockStep(enum.Enum):
+    ACQUIRE = "acquire"
+    RELEASE = "release"
+
+
+_ACQUIRE, _RELEASE = _LockStep.ACQUIRE, _LockStep.RELEASE
+_FlowStep = httpx.Request | _LockStep
 
 
 @dataclass
@@ -215,62 +225,77 @@ class HplAuth(httpx.Auth):
     # -- the two flows ---------------------------------------------------------------------------
     #
     # Token requests are yielded to the same httpx client as the report call, so they use its
-    # transport, proxies and timeouts. The lock is held across those yields: httpx drives an
-    # auth flow to its end or closes it, and closing releases the lock.
+    # transport, proxies and timeouts. `_flow` is the whole flow, written once; it asks for the
+    # renewal lock with `_ACQUIRE` / `_RELEASE` so that the sync and async flavours differ only in
+    # which lock they take and how they read a body. The lock is held across the token requests:
+    # httpx drives an auth flow to its end or closes it, and closing releases the lock.
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        with self._thread_lock:
-            yield from self._drive_sync(self._renewal(force=False, seen_generation=None, template=request))
-            generation = self._apply(request)
+    def _flow(self, request: httpx.Request) -> Generator[_FlowStep, httpx.Response | None]:
+        yield _ACQUIRE
+        yield from self._renewal(force=False, seen_generation=None, template=request)
+        generation = self._apply(request)
+        yield _RELEASE
         response = yield request
-        if response.status_code != 401 or self.credentials is None:
+        if response is None or response.status_code != 401 or self.credentials is None:
             return
-        with self._thread_lock:
-            yield from self._drive_sync(self._renewal(force=True, seen_generation=generation, template=request))
-            self._apply(request)
+        yield _ACQUIRE
+        yield from self._renewal(force=True, seen_generation=generation, template=request)
+        self._apply(request)
+        yield _RELEASE
         yield request
 
-    @staticmethod
-    def _drive_sync(
-        renewal: Generator[httpx.Request, httpx.Response],
-    ) -> Generator[httpx.Request, httpx.Response]:
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        flow = self._flow(request)
+        held = False
         try:
-            token_request = next(renewal)
+            step = next(flow)
             while True:
-                response = yield token_request
-                response.read()
-                token_request = renewal.send(response)
+                if step is _ACQUIRE:
+                    self._thread_lock.acquire()
+                    held = True
+                    step = next(flow)
+                elif step is _RELEASE:
+                    self._thread_lock.release()
+                    held = False
+                    step = next(flow)
+                else:
+                    assert isinstance(step, httpx.Request)
+                    response = yield step
+                    if step is not request:
+                        response.read()
+                    step = flow.send(response)
         except StopIteration:
             return
+        finally:
+            if held:
+                self._thread_lock.release()
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         lock = self._async_lock()
-        async with lock:
-            renewal = self._renewal(force=False, seen_generation=None, template=request)
-            try:
-                token_request = next(renewal)
-                while True:
-                    response = yield token_request
-                    await response.aread()
-                    token_request = renewal.send(response)
-            except StopIteration:
-                pass
-            generation = self._apply(request)
-        response = yield request
-        if response.status_code != 401 or self.credentials is None:
+        flow = self._flow(request)
+        held = False
+        try:
+            step = next(flow)
+            while True:
+                if step is _ACQUIRE:
+                    await lock.acquire()
+                    held = True
+                    step = next(flow)
+                elif step is _RELEASE:
+                    lock.release()
+                    held = False
+                    step = next(flow)
+                else:
+                    assert isinstance(step, httpx.Request)
+                    response = yield step
+                    if step is not request:
+                        await response.aread()
+                    step = flow.send(response)
+        except StopIteration:
             return
-        async with lock:
-            renewal = self._renewal(force=True, seen_generation=generation, template=request)
-            try:
-                token_request = next(renewal)
-                while True:
-                    response = yield token_request
-                    await response.aread()
-                    token_request = renewal.send(response)
-            except StopIteration:
-                pass
-            self._apply(request)
-        yield request
+        finally:
+            if held:
+                lock.release()
 
     def _async_lock(self) -> asyncio.Lock:
         # asyncio locks belong to one event loop; a client used from several loops gets one each.

@@ -15,7 +15,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Generator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -154,6 +154,28 @@ class CallbackReceiver:
         missing = [imei for imei in wanted if imei not in collected]
         return AsyncReportResult(txid, messages, len(wanted), missing), not missing
 
+    def _waiting(
+        self,
+        txid: str,
+        expected_devices: Expected,
+        timeout: float,
+        on_progress: ProgressCallback | None,
+        settle: float,
+    ) -> Generator[float, None, AsyncReportResult]:
+        """The waiting of `wait_for`, written once: yields how long to sleep before looking again."""
+        deadline = self._clock() + timeout
+        total = _total(expected_devices)
+        while True:
+            result, done = self._state(txid, expected_devices, settle)
+            if on_progress is not None:
+                on_progress(len(result.messages), total)
+            if done:
+                return result
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise _timeout_error(result, timeout)
+            yield min(remaining, _POLL)
+
     def wait_for(
         self,
         txid: str,
@@ -170,18 +192,13 @@ class CallbackReceiver:
         complete once no message has arrived for `settle` seconds. On timeout,
         `CallbackTimeoutError.result` holds what did arrive.
         """
-        deadline = self._clock() + timeout
-        total = _total(expected_devices)
-        while True:
-            result, done = self._state(txid, expected_devices, settle)
-            if on_progress is not None:
-                on_progress(len(result.messages), total)
-            if done:
-                return result
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise _timeout_error(result, timeout)
-            time.sleep(min(remaining, _POLL))
+        waiting = self._waiting(txid, expected_devices, timeout, on_progress, settle)
+        try:
+            while True:
+                time.sleep(next(waiting))
+        except StopIteration as done:
+            result: AsyncReportResult = done.value
+            return result
 
     async def wait_for_async(
         self,
@@ -193,18 +210,13 @@ class CallbackReceiver:
         settle: float = DEFAULT_SETTLE,
     ) -> AsyncReportResult:
         """`wait_for` for a caller on an event loop (such as the one serving this receiver)."""
-        deadline = self._clock() + timeout
-        total = _total(expected_devices)
-        while True:
-            result, done = self._state(txid, expected_devices, settle)
-            if on_progress is not None:
-                on_progress(len(result.messages), total)
-            if done:
-                return result
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise _timeout_error(result, timeout)
-            await asyncio.sleep(min(remaining, _POLL))
+        waiting = self._waiting(txid, expected_devices, timeout, on_progress, settle)
+        try:
+            while True:
+                await asyncio.sleep(next(waiting))
+        except StopIteration as done:
+            result: AsyncReportResult = done.value
+            return result
 
 
 def _total(expected: Expected) -> int | None:
