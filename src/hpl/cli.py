@@ -11,13 +11,13 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from hpl import output
 from hpl.callbacks import CallbackListener
-from hpl.client import SANDBOX_CREDENTIALS, SANDBOX_ORIGIN, Client
+from hpl.client import DEFAULT_DEADLINE, SANDBOX_CREDENTIALS, SANDBOX_ORIGIN, Client
 from hpl.config import ConfigError, load
 from hpl.errors import (
     ApiError,
@@ -48,6 +48,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(text: str, *, end_of_day: bool) -> dt.datetime:
+    # RFC 3339 allows lowercase `t` and `z`; fromisoformat takes only uppercase `Z`.
+    text = text.upper()
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
@@ -118,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=output.FORMATS, default="table", help="output format")
     parser.add_argument("--config", metavar="FILE", help="TOML file with credentials (default $HPL_CONFIG)")
     parser.add_argument("--timeout", type=_positive, default=30.0, metavar="S", help="per-request timeout")
+    parser.add_argument(
+        "--deadline",
+        type=_positive,
+        default=DEFAULT_DEADLINE,
+        metavar="S",
+        help=f"the most one API call may take, retries and waits included (default {DEFAULT_DEADLINE:g})",
+    )
     parser.add_argument(
         "--retries", type=_count, default=3, metavar="N", help="retries of a failed report query (default 3)"
     )
@@ -205,6 +214,7 @@ def _client(args: argparse.Namespace, environ: dict[str, str] | os._Environ[str]
             base_url,
             credentials=credentials,
             timeout=args.timeout,
+            deadline=args.deadline,
             retry=RetryPolicy(attempts=args.retries + 1),
         )
     except ValueError as exc:
@@ -284,7 +294,7 @@ def _remove_listener(client: Client, account: str, name: str, err: TextIO) -> No
     try:
         client.deregister_callback(account_number=account, name=name)
     except HplError as exc:
-        print(f"hpl: warning: could not remove listener {name}: {_one_line(exc)}", file=err)
+        print(f"hpl: warning: could not remove listener {name}: {_one_line(client.auth.redact(str(exc)))}", file=err)
 
 
 def _one_line(message: object) -> str:
@@ -313,23 +323,26 @@ def _main(
     environ: dict[str, str] | os._Environ[str],
 ) -> int:
     parser = build_parser()
+    # Whatever a service sends back, no credential reaches the terminal (issue 13).
+    redact: Callable[[str], str] = str
     try:
         args = parser.parse_args(argv)
         with _client(args, environ) as client:
+            redact = client.auth.redact
             _run(args, client, out, err, stdin)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except (UsageError, RequestLimitError) as exc:
-        print(f"hpl: error: {_one_line(exc)}", file=err)
+        print(f"hpl: error: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_USAGE
     except (ApiError, InvalidResponseError) as exc:
-        print(f"hpl: API error: {_one_line(exc)}", file=err)
+        print(f"hpl: API error: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_API
     except (NetworkError, CallbackTimeoutError) as exc:
-        print(f"hpl: network error: {_one_line(exc)}", file=err)
+        print(f"hpl: network error: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_NETWORK
     except HplError as exc:
-        print(f"hpl: error: {_one_line(exc)}", file=err)
+        print(f"hpl: error: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_API
     except KeyboardInterrupt:
         print("hpl: interrupted", file=err)

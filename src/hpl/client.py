@@ -20,6 +20,7 @@ import httpx
 from hpl.auth import Credentials
 from hpl.core import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     PRODUCTION_URL,
     SANDBOX_CREDENTIALS,
@@ -48,6 +49,7 @@ R = TypeVar("R")
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "DEFAULT_DEADLINE",
     "DEFAULT_TIMEOUT",
     "PRODUCTION_URL",
     "SANDBOX_CREDENTIALS",
@@ -79,6 +81,7 @@ class Client:
         access_token: str | None = None,
         session_token: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
         retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         transport: httpx.BaseTransport | None = None,
@@ -97,6 +100,7 @@ class Client:
             access_token=access_token,
             session_token=session_token,
             timeout=timeout,
+            deadline=deadline,
             retry=retry,
             concurrency=concurrency,
             clock=clock,
@@ -140,16 +144,16 @@ class Client:
             result: T = done.value
             return result
 
-    def _send(self, operation: Operation[T], retry_unsafe: bool = False) -> T:
-        return self._perform(self._core.exchange(operation, retry_unsafe=retry_unsafe))
+    def _send(self, operation: Operation[T], deadline: float, retry_unsafe: bool) -> T:
+        return self._perform(self._core.exchange(operation, deadline=deadline, retry_unsafe=retry_unsafe))
 
     def _run(self, plan: Plan[P, R]) -> R:
         operations = plan.operations
         if len(operations) == 1 or plan.concurrency == 1:
-            return plan.combine([self._send(operation, plan.retry_unsafe) for operation in operations])
+            return plan.combine([self._send(operation, plan.deadline, plan.retry_unsafe) for operation in operations])
         workers = min(plan.concurrency, len(operations))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hpl-aggregate") as pool:
-            futures = [pool.submit(self._send, operation, plan.retry_unsafe) for operation in operations]
+            futures = [pool.submit(self._send, operation, plan.deadline, plan.retry_unsafe) for operation in operations]
             try:
                 results = [future.result() for future in futures]
             except BaseException:
@@ -280,6 +284,7 @@ class AsyncClient:
         access_token: str | None = None,
         session_token: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
         retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -298,6 +303,7 @@ class AsyncClient:
             access_token=access_token,
             session_token=session_token,
             timeout=timeout,
+            deadline=deadline,
             retry=retry,
             concurrency=concurrency,
             clock=clock,
@@ -341,18 +347,20 @@ class AsyncClient:
             result: T = done.value
             return result
 
-    async def _send(self, operation: Operation[T], retry_unsafe: bool = False) -> T:
-        return await self._perform(self._core.exchange(operation, retry_unsafe=retry_unsafe))
+    async def _send(self, operation: Operation[T], deadline: float, retry_unsafe: bool) -> T:
+        return await self._perform(self._core.exchange(operation, deadline=deadline, retry_unsafe=retry_unsafe))
 
     async def _run(self, plan: Plan[P, R]) -> R:
         operations = plan.operations
         if len(operations) == 1 or plan.concurrency == 1:
-            return plan.combine([await self._send(operation, plan.retry_unsafe) for operation in operations])
+            return plan.combine(
+                [await self._send(operation, plan.deadline, plan.retry_unsafe) for operation in operations]
+            )
         gate = asyncio.Semaphore(plan.concurrency)
 
         async def bounded(operation: Operation[P]) -> P:
             async with gate:
-                return await self._send(operation, plan.retry_unsafe)
+                return await self._send(operation, plan.deadline, plan.retry_unsafe)
 
         # A TaskGroup cancels the other batches as soon as one fails; the caller gets that
         # batch's own exception, not an ExceptionGroup it would have to unpack.

@@ -21,8 +21,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from hpl.auth import Credentials, HplAuth, token_endpoints
-from hpl.errors import ApiError, NetworkError
+from hpl.auth import DEADLINE_EXTENSION, Credentials, HplAuth, token_endpoints
+from hpl.errors import (
+    ApiError,
+    DeadlineExceededError,
+    HplError,
+    InvalidResponseError,
+    NetworkError,
+    api_error_from_response,
+    retry_after_seconds,
+)
 from hpl.limits import SYNC_MAX_DEVICES, batches, split_range, utc
 from hpl.operations import AggregateQuery, Operation
 from hpl.operations import aggregate as aggregate_op
@@ -32,7 +40,7 @@ from hpl.operations import list_callbacks as list_callbacks_op
 from hpl.operations import register as register_op
 from hpl.operations import sessions as sessions_op
 from hpl.reports import merge_aggregates, merge_sessions
-from hpl.retry import RetryPolicy, is_retryable_status
+from hpl.retry import RetryPolicy, is_permanent, is_retryable_status
 from hpl_client import Client as RawClient
 from hpl_client.models import (
     AggregatedReportCallbackResult,
@@ -60,6 +68,8 @@ SANDBOX_CREDENTIALS = Credentials(
     password="sandbox-password-1",
 )
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# The whole of one method call: requests, token fetches, retries, back-off and slow bodies.
+DEFAULT_DEADLINE = 300.0
 DEFAULT_CONCURRENCY = 4
 
 # Failures where the request provably never reached the service: safe to retry even for an
@@ -119,11 +129,13 @@ class Plan(Generic[P, R]):
     """The requests of one method call and how their answers become its result.
 
     `concurrency` is how many operations may be in flight at once (1: one after another, in
-    order); `retry_unsafe` lets a non-idempotent operation be sent again.
+    order); `retry_unsafe` lets a non-idempotent operation be sent again; `deadline` is the
+    clock reading by which the whole call must be over.
     """
 
     operations: Sequence[Operation[P]]
     combine: Callable[[list[P]], R]
+    deadline: float
     concurrency: int = 1
     retry_unsafe: bool = False
 
@@ -144,14 +156,18 @@ def _deregistered(results: list[None]) -> None:
     return None
 
 
-def network_error(exc: httpx.TransportError) -> NetworkError:
-    try:
-        request: httpx.Request | None = exc.request
-    except RuntimeError:
-        request = None
+def network_error(exc: Exception, redact: Callable[[str], str]) -> NetworkError:
+    """A `NetworkError` for an exception raised while sending or reading, without any secret."""
+    request: httpx.Request | None = None
+    if isinstance(exc, httpx.RequestError):
+        try:
+            request = exc.request
+        except RuntimeError:
+            request = None
     # The URL without its query: nothing secret is in it today, and nothing should leak tomorrow.
     where = f"{request.method} {request.url.copy_with(query=None)}" if request is not None else "request"
-    return NetworkError(f"{where} failed: {type(exc).__name__}: {exc or 'no detail'}", cause=exc)
+    detail = redact(str(exc)) or "no detail"
+    return NetworkError(f"{where} failed: {type(exc).__name__}: {detail}", cause=exc)
 
 
 class ClientCore:
@@ -174,6 +190,7 @@ class ClientCore:
         concurrency: int,
         clock: Callable[[], float],
         now: Callable[[], dt.datetime],
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self.base_url = resolve_base_url(base_url, sandbox=sandbox)
         parts = (client_id, client_secret, username, password)
@@ -195,6 +212,8 @@ class ClientCore:
             )
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if not deadline > 0:
+            raise ValueError("deadline must be above 0 seconds")
         token_url, login_url = token_endpoints(self.base_url)
         self.auth = HplAuth(
             token_url=token_url,
@@ -205,10 +224,15 @@ class ClientCore:
             clock=clock,
         )
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        phases = (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool)
+        # Below this many seconds left, each phase's timeout is cut to what is left of the deadline.
+        self._longest_phase = max((phase for phase in phases if phase is not None), default=float("inf"))
+        self.deadline = deadline
         self.retry = retry if retry is not None else RetryPolicy()
         self.concurrency = concurrency
         self.now = now
         self.clock = clock
+        self._redact = self.auth.redact
         # Filled in by the executor, which alone knows whether it is the sync or the async flavour.
         self.raw: RawClient
 
@@ -220,6 +244,9 @@ class ClientCore:
         return self.raw
 
     # -- plans -----------------------------------------------------------------------------------
+
+    def _deadline(self) -> float:
+        return self.clock() + self.deadline
 
     def sessions(
         self,
@@ -246,7 +273,7 @@ class ClientCore:
             )
             for start, end in _windows(start_date, end_date, now=now, split=split_range)
         ]
-        return Plan(operations, _sessions_result)
+        return Plan(operations, _sessions_result, self._deadline())
 
     def _query(
         self,
@@ -292,7 +319,7 @@ class ClientCore:
             no_sessions=no_sessions,
         )
         operations = [aggregate_op(self.raw, query.with_imeis(batch)) for batch in _imei_batches(query)]
-        return Plan(operations, _aggregate_result, concurrency=concurrency or self.concurrency)
+        return Plan(operations, _aggregate_result, self._deadline(), concurrency=concurrency or self.concurrency)
 
     def start_async_aggregate(
         self,
@@ -317,46 +344,89 @@ class ClientCore:
             no_sessions=no_sessions,
         )
         operation = async_aggregate_op(self.raw, query, portal_initiated=portal_initiated)
-        return Plan([operation], _only, retry_unsafe=retry)
+        return Plan([operation], _only, self._deadline(), retry_unsafe=retry)
 
     def list_callbacks(self, *, account_number: str) -> Plan[list[CallbackCreated], list[CallbackCreated]]:
-        return Plan([list_callbacks_op(self.raw, account_number=account_number)], _only)
+        return Plan([list_callbacks_op(self.raw, account_number=account_number)], _only, self._deadline())
 
     def register_callback(
         self, *, account_number: str, name: str, url: str
     ) -> Plan[CallbackRegistered, CallbackRegistered]:
-        return Plan([register_op(self.raw, account_number=account_number, name=name, url=url)], _only)
+        operation = register_op(self.raw, account_number=account_number, name=name, url=url)
+        return Plan([operation], _only, self._deadline())
 
     def deregister_callback(self, *, account_number: str, name: str) -> Plan[None, None]:
-        return Plan([deregister_op(self.raw, account_number=account_number, name=name)], _deregistered)
+        operation = deregister_op(self.raw, account_number=account_number, name=name)
+        return Plan([operation], _deregistered, self._deadline())
 
     # -- one operation, its retries included -----------------------------------------------------
 
-    def exchange(self, operation: Operation[T], *, retry_unsafe: bool = False) -> Exchange[T]:
+    def exchange(self, operation: Operation[T], *, deadline: float, retry_unsafe: bool = False) -> Exchange[T]:
         """Send `operation` until it succeeds or must stop; the generator's value is the result."""
+        last: Exception | None = None
         for attempt in itertools.count():
+            request = self._request(operation, deadline, last)
             try:
-                response = yield Send(operation.request)
-            except httpx.TransportError as exc:
-                delay = self._retry_delay(operation, attempt, retry_unsafe, error=exc)
-                if delay is None:
-                    raise network_error(exc) from exc
+                response = yield Send(request)
             except ApiError as exc:
-                delay = self._retry_delay(operation, attempt, retry_unsafe, error=exc)
-                if delay is None:
+                # From the token services, before the operation itself went out.
+                stop = self._retry_delay(operation, attempt, retry_unsafe, deadline, error=exc)
+                if stop is None:
                     raise
+                last = exc
+            except (httpx.HTTPError, UnicodeError) as exc:
+                failure = self._failure(exc, deadline)
+                stop = self._retry_delay(operation, attempt, retry_unsafe, deadline, error=exc)
+                if stop is None:
+                    raise failure from exc
+                last = failure
             else:
-                delay = self._retry_delay(operation, attempt, retry_unsafe, response=response)
-                if delay is None:
-                    return operation.parse(response)
-            yield Sleep(delay)
+                stop = self._retry_delay(operation, attempt, retry_unsafe, deadline, response=response)
+                if stop is None:
+                    return self._parse(operation, response)
+                last = None
+            yield Sleep(stop)
         raise AssertionError("unreachable: itertools.count() does not end")
+
+    def _request(self, operation: Operation[Any], deadline: float, last: Exception | None) -> dict[str, Any]:
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise DeadlineExceededError(
+                f"{operation.operation_id} did not finish within its deadline of {self.deadline:g} s",
+                cause=last,
+            ) from last
+        extensions = {DEADLINE_EXTENSION: deadline}
+        if remaining >= self._longest_phase:
+            return {**operation.request, "extensions": extensions}
+        return {**operation.request, "extensions": extensions, "timeout": _cut(self.timeout, remaining)}
+
+    def _failure(self, exc: Exception, deadline: float) -> NetworkError:
+        if self.clock() >= deadline:
+            return DeadlineExceededError(
+                f"the call did not finish within its deadline of {self.deadline:g} s "
+                f"({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})",
+                cause=exc,
+            )
+        return network_error(exc, self._redact)
+
+    @staticmethod
+    def _parse(operation: Operation[T], response: httpx.Response) -> T:
+        try:
+            return operation.parse(response)
+        except HplError:
+            raise
+        except Exception as exc:
+            # The parsers map every failure they know of; this keeps the promise for the rest.
+            raise InvalidResponseError(
+                f"HTTP {response.status_code} answer could not be read ({type(exc).__name__})", response=response
+            ) from exc
 
     def _retry_delay(
         self,
         operation: Operation[Any],
         attempt: int,
         retry_unsafe: bool,
+        deadline: float,
         *,
         error: Exception | None = None,
         response: httpx.Response | None = None,
@@ -364,28 +434,48 @@ class ClientCore:
         """How long to wait before sending `operation` again, or None to stop and report.
 
         An `ApiError` here comes from the token services, before the operation itself went out, so
-        retrying it is safe for every operation; so is a connection that was never made.
+        retrying it is safe for every operation; so is a connection that was never made. A wait
+        that would end past the deadline is not begun: the last error is worth more than a timeout.
         """
         policy = self.retry
         if attempt + 1 >= policy.attempts:
             return None
         repeat_ok = operation.idempotent or retry_unsafe
+        answer = response
         if isinstance(error, ApiError):
             if not is_retryable_status(error.status_code):
                 return None
-            delay, reason = policy.delay(attempt, error.response), f"token service HTTP {error.status_code}"
-        elif isinstance(error, httpx.TransportError):
-            if not (repeat_ok or isinstance(error, _NOT_SENT)):
+            answer, reason = error.response, f"token service HTTP {error.status_code}"
+        elif error is not None:
+            if not (repeat_ok or isinstance(error, _NOT_SENT)) or self.clock() >= deadline:
                 return None
-            delay, reason = policy.delay(attempt), type(error).__name__
+            reason = type(error).__name__
         elif response is not None:
             if not (repeat_ok and is_retryable_status(response.status_code)):
                 return None
-            delay, reason = policy.delay(attempt, response), f"HTTP {response.status_code}"
+            if response.status_code == 500 and is_permanent(api_error_from_response(response)):
+                return None
+            reason = f"HTTP {response.status_code}"
         else:
+            return None
+        if answer is not None:
+            asked = retry_after_seconds(answer)
+            if asked is not None and asked > policy.max_retry_after:
+                return None
+        delay = policy.delay(attempt, answer)
+        if self.clock() + delay >= deadline:
             return None
         log.info("retrying %s after %s in %.2f s", operation.operation_id, reason, delay)
         return delay
+
+
+def _cut(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
+    def cut(phase: float | None) -> float:
+        return remaining if phase is None else min(phase, remaining)
+
+    return httpx.Timeout(
+        connect=cut(timeout.connect), read=cut(timeout.read), write=cut(timeout.write), pool=cut(timeout.pool)
+    )
 
 
 def _imei_batches(query: AggregateQuery) -> list[list[str]]:

@@ -121,11 +121,22 @@ def test_a_429_waits_as_long_as_retry_after_asks(sleeps: Sleeps) -> None:
     assert sleeps.calls and sleeps.calls[0] >= 7
 
 
-def test_a_huge_retry_after_is_capped(sleeps: Sleeps) -> None:
-    service = fakes.FakeService([httpx.Response(503, headers={"Retry-After": "86400"})])
+def test_a_retry_after_up_to_the_cap_is_waited_in_full(sleeps: Sleeps) -> None:
+    asked = str(int(MAX_RETRY_AFTER))
+    service = fakes.FakeService([httpx.Response(503, headers={"Retry-After": asked})])
     with fake_client(service, sleeps) as client:
         client.sessions(account_number=ACCOUNT, imei=DEVICE)
     assert sleeps.calls == [MAX_RETRY_AFTER]
+
+
+def test_a_retry_after_beyond_the_cap_raises_at_once_saying_when_to_retry(sleeps: Sleeps) -> None:
+    # Issue 13: waiting 60 s three times for a service that asked for a day helps nobody.
+    service = fakes.FakeService([httpx.Response(503, headers={"Retry-After": "86400"})])
+    with fake_client(service, sleeps) as client, pytest.raises(hpl.UnexpectedStatusError) as raised:
+        client.sessions(account_number=ACCOUNT, imei=DEVICE)
+    assert sleeps.calls == [] and len(service.api_requests) == 1
+    assert raised.value.retry_after == 86400
+    assert "retry after 86400 s" in str(raised.value)
 
 
 def test_a_5xx_from_the_token_service_is_retried_even_for_the_async_aggregate(sleeps: Sleeps) -> None:
