@@ -203,6 +203,12 @@ class HplAuth(httpx.Auth):
             secrets += [credentials.client_secret, credentials.password]
         return redact(text, secrets)
 
+    def _renewal_due(self) -> bool:
+        if self.credentials is None:
+            return False
+        now = self._clock()
+        return self._access_stale(now) or self._session_stale(now)
+
     def _access_stale(self, now: float) -> bool:
         tokens = self._tokens
         return tokens.access_token is None or now >= tokens.access_deadline - tokens.access_margin
@@ -332,10 +338,15 @@ class HplAuth(httpx.Auth):
     # httpx drives an auth flow to its end or closes it, and closing releases the lock.
 
     def _flow(self, request: httpx.Request) -> Generator[_FlowStep, httpx.Response | None]:
-        yield _ACQUIRE
-        yield from self._renewal(force=False, seen_generation=None, template=request)
-        generation = self._apply(request)
-        yield _RELEASE
+        if self._renewal_due():
+            yield _ACQUIRE
+            yield from self._renewal(force=False, seen_generation=None, template=request)
+            generation = self._apply(request)
+            yield _RELEASE
+        else:
+            # Checked again under the lock by `_renewal` whenever it is due, so a racing reader
+            # at worst takes the lock for nothing; the common case takes no lock at all.
+            generation = self._apply(request)
         response = yield request
         if response is None or response.status_code != 401 or self.credentials is None:
             return
