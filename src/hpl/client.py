@@ -234,12 +234,16 @@ class Client:
         no_sessions: bool | None = None,
         portal_initiated: bool = False,
         retry: bool = False,
+        idempotency_key: str | None = None,
     ) -> AggregatedReportCallbackResult:
         """Queue an asynchronous aggregate (`calculateAggregatedReportAsynchronous`); returns its txid.
 
         The results arrive as callback messages at the account's listeners (see `hpl.callbacks`).
-        A request that may have reached the service is not sent again unless `retry=True`,
-        because a second one queues a second job.
+        The request carries an `Idempotency-Key` (decision D8), a fresh UUID per call unless
+        `idempotency_key` is given, the same on every retry: a service that honours it answers a
+        retry with the first txid and queues nothing new, so this call is retried like the
+        others (connection errors, timeouts, 5xx, 429). `retry` is kept for compatibility and
+        changes nothing now.
         """
         return self._run(
             self._core.start_async_aggregate(
@@ -252,6 +256,7 @@ class Client:
                 no_sessions=no_sessions,
                 portal_initiated=portal_initiated,
                 retry=retry,
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -434,6 +439,7 @@ class AsyncClient:
         no_sessions: bool | None = None,
         portal_initiated: bool = False,
         retry: bool = False,
+        idempotency_key: str | None = None,
     ) -> AggregatedReportCallbackResult:
         """See `Client.start_async_aggregate`."""
         return await self._run(
@@ -447,6 +453,7 @@ class AsyncClient:
                 no_sessions=no_sessions,
                 portal_initiated=portal_initiated,
                 retry=retry,
+                idempotency_key=idempotency_key,
             )
         )
 

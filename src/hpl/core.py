@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -333,6 +334,7 @@ class ClientCore:
         no_sessions: bool | None,
         portal_initiated: bool,
         retry: bool,
+        idempotency_key: str | None,
     ) -> Plan[AggregatedReportCallbackResult, AggregatedReportCallbackResult]:
         query = self._query(
             account_number=account_number,
@@ -343,7 +345,10 @@ class ClientCore:
             data_plan=data_plan,
             no_sessions=no_sessions,
         )
-        operation = async_aggregate_op(self.raw, query, portal_initiated=portal_initiated)
+        # One key per logical call, the same on each of its retries: that is what lets the service
+        # tell a retry from a second report (D8).
+        key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
+        operation = async_aggregate_op(self.raw, query, portal_initiated=portal_initiated, idempotency_key=key)
         return Plan([operation], _only, self._deadline(), retry_unsafe=retry)
 
     def list_callbacks(self, *, account_number: str) -> Plan[list[CallbackCreated], list[CallbackCreated]]:

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from hpl.errors import InvalidResponseError, api_error_from_response
+from hpl.errors import InvalidResponseError, RequestLimitError, api_error_from_response
 from hpl.limits import (
     ASYNC_MAX_DEVICES,
     SYNC_MAX_DEVICES,
@@ -77,6 +77,16 @@ class Operation(Generic[T]):
     request: dict[str, Any]
     parse: Callable[[httpx.Response], T]
     idempotent: bool = True
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def check_idempotency_key(key: str) -> str:
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise RequestLimitError("an idempotency key is 1-255 visible ASCII characters (a UUID is usual)")
+    return key
 
 
 def _opt(value: T | None) -> T | Unset:
@@ -273,8 +283,9 @@ def aggregate(raw: RawClient, query: AggregateQuery) -> Operation[AggregateSessi
 
 
 def async_aggregate(
-    raw: RawClient, query: AggregateQuery, *, portal_initiated: bool
+    raw: RawClient, query: AggregateQuery, *, portal_initiated: bool, idempotency_key: str | None = None
 ) -> Operation[AggregatedReportCallbackResult]:
+    """The asynchronous aggregate; with `idempotency_key`, safe to send again (decision D8)."""
     check_device_count(
         query.imeis,
         limit=ASYNC_MAX_DEVICES,
@@ -284,6 +295,9 @@ def async_aggregate(
     request = calculate_aggregated_report_asynchronous._get_kwargs(
         body=query.body(), x_portal_initiated=portal_initiated, **query.headers()
     )
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
+        request["headers"] = {**request.get("headers", {}), IDEMPOTENCY_HEADER: idempotency_key}
     parse_result = _parser(
         raw, calculate_aggregated_report_asynchronous._parse_response, AggregatedReportCallbackResult
     )
@@ -304,8 +318,9 @@ def async_aggregate(
         "calculateAggregatedReportAsynchronous",
         request,
         parse,
-        # Sending it twice queues two jobs and doubles every callback message.
-        idempotent=False,
+        # Without a key, sending it twice queues two jobs and doubles every callback message;
+        # with one, a server that honours it (D8) answers the first txid and queues nothing new.
+        idempotent=idempotency_key is not None,
     )
 
 

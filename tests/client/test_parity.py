@@ -24,6 +24,8 @@ from tests.client.conftest import ACCOUNT, DEVICE, Sleeps
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
 IMEIS = [f"7093120344933{n:02d}" for n in range(72, 97)]
+# Given, so that both runs send the same request; a fresh key per call is test_retry's subject.
+KEY = "8a0b3d0e-8f6f-4a53-9f41-0d6c1c9a2b7e"
 
 
 def answer(request: httpx.Request) -> httpx.Response:
@@ -151,17 +153,17 @@ CASES: dict[str, tuple[str, dict[str, Any], Callable[[], list[fakes.Reply]]]] = 
     ),
     "asynchronous aggregate": (
         "start_async_aggregate",
-        {"account_number": ACCOUNT, "imeis": IMEIS[:4], "portal_initiated": True},
+        {"account_number": ACCOUNT, "imeis": IMEIS[:4], "portal_initiated": True, "idempotency_key": KEY},
         list,
     ),
-    "asynchronous aggregate not retried after a 503": (
+    "asynchronous aggregate retried after a 503": (
         "start_async_aggregate",
-        {"account_number": ACCOUNT, "imeis": IMEIS[:4]},
+        {"account_number": ACCOUNT, "imeis": IMEIS[:4], "idempotency_key": KEY},
         lambda: [down()],
     ),
     "asynchronous aggregate retried after a refused connection": (
         "start_async_aggregate",
-        {"account_number": ACCOUNT, "imeis": IMEIS[:4]},
+        {"account_number": ACCOUNT, "imeis": IMEIS[:4], "idempotency_key": KEY},
         lambda: [httpx.ConnectError("refused")],
     ),
     "list listeners": ("list_callbacks", {"account_number": ACCOUNT}, list),
