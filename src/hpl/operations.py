@@ -149,7 +149,7 @@ def _parser(
             detail = "JSON nested too deep" if isinstance(cause, RecursionError) else f"{type(cause).__name__}: {cause}"
             raise InvalidResponseError(
                 f"HTTP {response.status_code} body does not match the spec ({detail})", response=response
-            ) from exc
+            ) from (cause if cause is not None else exc)
         except UnexpectedStatus:
             parsed = None
         if not isinstance(parsed, expected):
