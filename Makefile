@@ -54,13 +54,15 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 # The embedded sandbox by default; BASE_URL=https://.../api/hyper-precise/v1 (and HPL_* credentials)
-# checks a live server. PROFILE=nightly draws many more examples. Reports land in reports/.
+# checks a live server, where a broken decision is a divergence unless HPL_CONTRACT_STRICT=1.
+# PROFILE=nightly draws many more examples. Reports land in reports/.
 contract: $(STAMP)
 	@mkdir -p reports
 	HPL_CONTRACT_REPORT_DIR=reports $(BIN)/pytest contract_tests -p no:cacheprovider \
 	  --ignore=contract_tests/test_spec.py --ignore=contract_tests/test_generated.py \
 	  --ignore=contract_tests/test_hooks.py --ignore=contract_tests/test_mutants.py \
-	  --ignore=contract_tests/test_target.py \
+	  --ignore=contract_tests/test_target.py --ignore=contract_tests/test_divergence.py \
+	  --ignore=contract_tests/test_rule_labels.py \
 	  --junitxml=reports/contract-junit.xml
 
 # The whole contract suite against the true sandbox and each broken variant in contract_tests/mutants/.

@@ -4,6 +4,9 @@ Environment:
 * `BASE_URL` — check a live server instead of the embedded sandbox (see `target.py` for the rest).
 * `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox (`contract_tests/mutants/`).
 * `HPL_CONTRACT_REPORT_DIR` — write the Markdown report there (`make contract` sets `reports/`).
+* `HPL_CONTRACT_STRICT=1` (or `--strict-decisions`) — against a `BASE_URL`, fail the run on a
+  divergence from a decision too; without it a test that broke only decisions (`rules.py`) is
+  reported as a divergence (an xfail with the rule) and the run passes.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import httpx
 import pytest
 from hypothesis import Phase, settings
 
-from contract_tests import report
+from contract_tests import report, rules, wire
 from contract_tests.listener import (
     LISTENER_NAME,
     Listener,
@@ -25,7 +28,7 @@ from contract_tests.listener import (
     shared_listener,
     suite_callback_url,
 )
-from contract_tests.target import Target, release_shared_target, usable_target
+from contract_tests.target import Target, release_shared_target, shared_target, usable_target
 from hpl_sandbox.testing import SandboxControl
 
 if os.environ.get("HPL_CONTRACT_MUTANT"):
@@ -36,13 +39,46 @@ if os.environ.get("HPL_CONTRACT_MUTANT"):
 RECORDER = pytest.StashKey[report.Recorder]()
 # Tests that need no server (the spec, the generated code, the hooks, the mutant check) stay out of
 # the report.
-OFFLINE_MODULES = {"test_spec.py", "test_generated.py", "test_hooks.py", "test_mutants.py", "test_target.py"}
+OFFLINE_MODULES = {
+    "test_spec.py",
+    "test_generated.py",
+    "test_hooks.py",
+    "test_mutants.py",
+    "test_target.py",
+    "test_divergence.py",
+    "test_rule_labels.py",
+}
+
+
+STRICT_OPTION = "--strict-decisions"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        STRICT_OPTION,
+        action="store_true",
+        default=False,
+        help="against BASE_URL, fail the run on a divergence from one of this project's decisions "
+        "(same as HPL_CONTRACT_STRICT=1)",
+    )
+
+
+def _strict(config: pytest.Config) -> bool:
+    option = bool(config.getoption(STRICT_OPTION, default=False))
+    return option or os.environ.get("HPL_CONTRACT_STRICT", "").strip().lower() in ("1", "true", "yes")
+
+
+def _against_sandbox() -> bool:
+    """The embedded sandbox (a mutant of it too) must hold every rule; any BASE_URL may diverge."""
+    return not os.environ.get("BASE_URL")
 
 
 def _recorder(config: pytest.Config) -> report.Recorder:
     if RECORDER not in config.stash:
         config.stash[RECORDER] = report.Recorder(
             profile=os.environ.get("PROFILE", os.environ.get("HYPOTHESIS_PROFILE", "ci")),
+            sandbox=_against_sandbox(),
+            strict=_strict(config),
         )
     return config.stash[RECORDER]
 
@@ -60,6 +96,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Without a label a failure could not say whether Verizon or this project set the rule.
+    unlabelled = rules.unlabelled(item for item in items if _is_online_contract_test(item.nodeid))
+    if unlabelled:
+        raise pytest.UsageError(
+            "contract tests without a rule label (@rule(...) from contract_tests/rules.py): " + ", ".join(unlabelled)
+        )
     if not os.environ.get("BASE_URL"):
         return
     skip = pytest.mark.skip(reason="needs the sandbox's control plane (/_sandbox/); BASE_URL names another server")
@@ -68,27 +110,102 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Evidence belongs to one test: what an earlier test sent must not pose as this one's request.
+    rules.reset_evidence()
+    wire.forget()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     test_report: pytest.TestReport = yield
     if _is_online_contract_test(test_report.nodeid) and test_report.when in ("setup", "call"):
-        _count(_recorder(item.config), test_report)
+        recorder = _recorder(item.config)
+        broken: set[str] = set()
+        if test_report.failed and test_report.when == "call":
+            broken = _judge(item, call, test_report, recorder)
+        _count(recorder, test_report, rules.labels(item), broken)
     return test_report
 
 
-def _count(recorder: report.Recorder, test_report: pytest.TestReport) -> None:
+def _judge(
+    item: pytest.Item, call: pytest.CallInfo[None], test_report: pytest.TestReport, recorder: report.Recorder
+) -> set[str]:
+    """The rules a failed test broke; a break of decisions alone, against a target other than the
+    sandbox, is recorded as a divergence and, unless strict, turned from a failure into an xfail."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    broken, about_the_server = rules.broken_rules(error, rules.labels(item))
+    if recorder.sandbox or not about_the_server or not rules.only_decisions(broken):
+        return broken
+    redactor = _redactor()
+    evidence = {b.rule: b for b in rules.breaches()}
+    message = _message(error)
+    for rule_id in sorted(broken):
+        breach = evidence.get(rule_id)
+        exchange = breach.exchange if breach is not None and breach.exchange is not None else wire.last_exchange()
+        expected = f"{rules.RULES[rule_id].statement}\n{breach.expected if breach is not None else message}"
+        recorder.divergences.append(
+            report.Divergence(
+                rule=rule_id,
+                test=test_report.nodeid,
+                request=wire.as_curl(exchange, redactor) if exchange is not None else "",
+                expected=redactor.text(expected),
+                came_back=redactor.text(f"{exchange.status}: {exchange.answer}") if exchange is not None else "",
+            )
+        )
+    if not recorder.strict:
+        test_report.outcome = "skipped"
+        decisions = ", ".join(f"{r} ({rules.RULES[r].reference})" for r in sorted(broken))
+        test_report.wasxfail = f"divergence from this project's decision: {decisions}"
+    return broken
+
+
+def _message(error: BaseException | None) -> str:
+    """What the failing assertions said, without the traceback around them."""
+    if isinstance(error, BaseExceptionGroup):
+        return "\n".join(_message(part) for part in error.exceptions)
+    return str(error)[:1500] if error is not None else ""
+
+
+def _redactor() -> wire.Redactor:
+    try:
+        return wire.Redactor(shared_target().redactions())
+    except Exception:
+        # Without the target no secret is known; credential headers are still withheld by name.
+        return wire.Redactor({})
+
+
+def _count(
+    recorder: report.Recorder, test_report: pytest.TestReport, labels: tuple[str, ...], broken: set[str]
+) -> None:
     if test_report.failed:
         recorder.tests_failed += 1
+        recorder.tally(broken or labels, "failed")
         # Conformance failures are recorded with their checks by the test itself.
         if "test_conformance.py" not in test_report.nodeid:
-            # The assertion at the end of a long traceback is what a reader needs.
-            recorder.rule_failures.append(report.RuleFailure(test_report.nodeid, test_report.longreprtext[-3000:]))
+            last = wire.last_exchange()
+            redactor = _redactor()
+            recorder.rule_failures.append(
+                report.RuleFailure(
+                    test_report.nodeid,
+                    # The assertion at the end of a long traceback is what a reader needs.
+                    redactor.text(test_report.longreprtext[-3000:]),
+                    tuple(sorted(broken)),
+                    wire.as_curl(last, redactor) if last is not None else "",
+                )
+            )
+    elif hasattr(test_report, "wasxfail") and broken:
+        recorder.tests_diverged += 1
+        recorder.tally(broken, "diverged")
     elif test_report.skipped:
         recorder.tests_skipped += 1
+        recorder.tally(labels, "skipped")
     elif test_report.when == "call":
         recorder.tests_passed += 1
+        recorder.tally(labels, "passed")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -99,7 +216,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     recorder = _recorder(config)
-    if not recorder.has_conformance_data:
+    if not (recorder.has_conformance_data or recorder.has_rule_data):
         return
     terminalreporter.section("contract summary")
     for line in report.summary_lines(recorder):
@@ -144,7 +261,8 @@ def listener() -> Listener:
 @pytest.fixture(scope="session")
 def api(target: Target) -> Iterator[httpx.Client]:
     """An HTTP client rooted at the target's HPL base URL, without credentials."""
-    with httpx.Client(base_url=target.base_url, timeout=30.0) as client:
+    # Every answer is remembered, so that a failure or divergence can show its request as curl.
+    with httpx.Client(base_url=target.base_url, timeout=30.0, event_hooks={"response": [wire.remember]}) as client:
         yield client
 
 

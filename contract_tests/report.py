@@ -1,7 +1,10 @@
-"""What a contract run found, per operation: cases, failures by check, the positive 2xx share.
+"""What a contract run found: per operation (cases, failures by check, the positive 2xx share), and
+per rule grouped by its source — Verizon's documentation or a decision of this project (`rules.py`) —
+with every divergence from a decision and every failure shown as curl.
 
-The conformance test feeds a `Recorder`; the suite's conftest prints `summary_lines` at the end of
-the run and, when `HPL_CONTRACT_REPORT_DIR` is set, writes `contract-report.md` there.
+The conformance test and the suite's conftest feed a `Recorder`; the conftest prints `summary_lines`
+at the end of the run and, when `HPL_CONTRACT_REPORT_DIR` is set, writes `contract-report.md` and
+`contract-summary.json` there.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from contract_tests.rules import DECISION, DOCUMENTED, RULES, Source
 
 # A failure example per (operation, check) is enough to reproduce it; more only bloat the report.
 EXAMPLES_PER_CHECK = 1
@@ -46,6 +52,35 @@ class OperationStats:
 class RuleFailure:
     test: str
     message: str
+    rules: tuple[str, ...] = ()
+    request: str = ""
+
+
+@dataclass
+class Divergence:
+    """A decision of this project that the target answers differently."""
+
+    rule: str
+    test: str
+    request: str
+    """The request as curl, credentials as shell variables."""
+    expected: str
+    came_back: str
+
+
+@dataclass
+class RuleTally:
+    passed: int = 0
+    failed: int = 0
+    diverged: int = 0
+    skipped: int = 0
+
+
+OUTCOMES = ("passed", "failed", "diverged", "skipped")
+SOURCE_TITLES: dict[Source, str] = {
+    DOCUMENTED: "Verizon's documentation",
+    DECISION: "This project's decisions",
+}
 
 
 @dataclass
@@ -53,11 +88,32 @@ class Recorder:
     target: str = ""
     profile: str = ""
     seed: int | None = None
+    sandbox: bool = True
+    """The embedded sandbox, where every rule must hold; elsewhere a broken decision is a divergence."""
+    strict: bool = False
+    """Divergences fail the run too."""
     operations: dict[str, OperationStats] = field(default_factory=dict)
     rule_failures: list[RuleFailure] = field(default_factory=list)
+    divergences: list[Divergence] = field(default_factory=list)
+    tallies: dict[str, RuleTally] = field(default_factory=dict)
     tests_passed: int = 0
     tests_failed: int = 0
+    tests_diverged: int = 0
     tests_skipped: int = 0
+
+    def tally(self, rule_ids: tuple[str, ...] | list[str] | set[str], outcome: str) -> None:
+        """Count one test outcome against each rule it concerns."""
+        assert outcome in OUTCOMES, outcome
+        for rule_id in rule_ids:
+            tally = self.tallies.setdefault(rule_id, RuleTally())
+            setattr(tally, outcome, getattr(tally, outcome) + 1)
+
+    def by_source(self, source: Source) -> dict[str, RuleTally]:
+        return {r: t for r, t in sorted(self.tallies.items()) if RULES[r].source == source}
+
+    @property
+    def has_rule_data(self) -> bool:
+        return bool(self.tallies)
 
     def operation(self, label: str) -> OperationStats:
         return self.operations.setdefault(label, OperationStats(label))
@@ -119,11 +175,43 @@ def summary_lines(recorder: Recorder) -> list[str]:
     def line(row: tuple[str, ...]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
 
-    lines = [f"target: {recorder.target}  profile: {recorder.profile}  seed: {recorder.seed}", line(header)]
-    lines.append("  ".join("-" * w for w in widths))
-    lines.extend(line(row) for row in rows[:-1])
-    lines.append("  ".join("-" * w for w in widths))
-    lines.append(line(rows[-1]))
+    lines = [f"target: {recorder.target}  profile: {recorder.profile}  seed: {recorder.seed}"]
+    if recorder.operations:
+        lines.append(line(header))
+        lines.append("  ".join("-" * w for w in widths))
+        lines.extend(line(row) for row in rows[:-1])
+        lines.append("  ".join("-" * w for w in widths))
+        lines.append(line(rows[-1]))
+    lines.extend(_source_lines(recorder))
+    for divergence in recorder.divergences:
+        lines.append(f"divergence {divergence.rule} ({RULES[divergence.rule].reference}) in {divergence.test}")
+        lines.append(f"  request: {divergence.request}")
+    return lines
+
+
+def _source_totals(tallies: dict[str, RuleTally]) -> RuleTally:
+    total = RuleTally()
+    for tally in tallies.values():
+        for outcome in OUTCOMES:
+            setattr(total, outcome, getattr(total, outcome) + getattr(tally, outcome))
+    return total
+
+
+def _source_lines(recorder: Recorder) -> list[str]:
+    lines = []
+    for source, title in SOURCE_TITLES.items():
+        tallies = recorder.by_source(source)
+        total = _source_totals(tallies)
+        broken = sorted(r for r, t in tallies.items() if t.failed or t.diverged)
+        lines.append(
+            f"{title}: {len(tallies)} rules; per test and rule {total.passed} held, {total.failed} failed, "
+            f"{total.diverged} diverged, {total.skipped} skipped" + (f"; broken: {', '.join(broken)}" if broken else "")
+        )
+    if not recorder.sandbox:
+        how = (
+            "fail the run (strict)" if recorder.strict else "are listed, not failed (HPL_CONTRACT_STRICT=1 fails them)"
+        )
+        lines.append(f"divergences from decisions {how}: {len(recorder.divergences)}")
     return lines
 
 
@@ -136,14 +224,20 @@ def markdown(recorder: Recorder) -> str:
         f"* Target: `{recorder.target}`",
         f"* Profile: `{recorder.profile}`, seed `{recorder.seed}`",
         f"* Written: {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
-        f"* Tests: {recorder.tests_passed} passed, {recorder.tests_failed} failed, {recorder.tests_skipped} skipped",
+        f"* Tests: {recorder.tests_passed} passed, {recorder.tests_failed} failed, "
+        f"{recorder.tests_diverged} diverged, {recorder.tests_skipped} skipped",
         f"* Schemathesis cases: {total.cases}, positive answered 2xx: {_share(total)}",
+        f"* Decisions: {_decision_mode(recorder)}",
         "",
+        *_markdown_sources(recorder),
+        *_markdown_divergences(recorder),
         "## Per operation",
         "",
         "| operation | cases | negative | positive 2xx | statuses | failures by check |",
         "|---|---:|---:|---:|---|---|",
     ]
+    if not recorder.operations:
+        out.append("| (test_conformance.py did not run) | | | | | |")
     for stats in recorder.operations.values():
         statuses = ", ".join(f"{code}: {n}" for code, n in sorted(stats.statuses.items()))
         cells = [f"`{stats.label}`", str(stats.cases), str(stats.negative), _share(stats), statuses, _failures(stats)]
@@ -173,23 +267,156 @@ def markdown(recorder: Recorder) -> str:
     if not recorder.rule_failures:
         out.append("None.")
     for failure in recorder.rule_failures:
-        out += [f"### `{failure.test}`", "", "```", failure.message.strip(), "```", ""]
+        out += [f"### `{failure.test}`", ""]
+        if failure.rules:
+            out += ["Rules: " + ", ".join(f"`{r}` ({_source_of(r)})" for r in failure.rules), ""]
+        out += ["```", failure.message.strip(), "```", ""]
+        if failure.request:
+            out += ["Last request:", "", "```sh", failure.request, "```", ""]
     return "\n".join(out) + "\n"
+
+
+def _source_of(rule_id: str) -> str:
+    rule = RULES.get(rule_id)
+    if rule is None:
+        return "unknown rule"
+    return f"Verizon: {rule.reference}" if rule.source == DOCUMENTED else f"decision {rule.reference}"
+
+
+def _decision_mode(recorder: Recorder) -> str:
+    if recorder.sandbox:
+        return "the embedded sandbox: every rule, documented or decided, must hold"
+    if recorder.strict:
+        return "strict: a divergence from a decision fails the run"
+    return "a divergence from a decision is listed below and does not fail the run (HPL_CONTRACT_STRICT=1 to fail)"
+
+
+def _markdown_sources(recorder: Recorder) -> list[str]:
+    out = ["## Results by source", ""]
+    for source, title in SOURCE_TITLES.items():
+        tallies = recorder.by_source(source)
+        out += [f"### {title}", ""]
+        if not tallies:
+            out += ["No rule of this source was checked.", ""]
+            continue
+        out += [
+            "| rule | source | statement | held | failed | diverged | skipped |",
+            "|---|---|---|---:|---:|---:|---:|",
+        ]
+        for rule_id, t in tallies.items():
+            rule = RULES[rule_id]
+            cells = [f"`{rule_id}`", rule.reference, rule.statement, str(t.passed), str(t.failed), str(t.diverged)]
+            out.append("| " + " | ".join([*cells, str(t.skipped)]) + " |")
+        out.append("")
+    return out
+
+
+def _markdown_divergences(recorder: Recorder) -> list[str]:
+    if recorder.sandbox:
+        return []
+    out = ["## Divergences from this project's decisions", ""]
+    if not recorder.divergences:
+        return [*out, "None.", ""]
+    out += [
+        "The target answers differently from a rule this project decided (not one Verizon documents). "
+        "A divergence is a finding about the real service: compare it with the decision named, then fix "
+        "the decision (and the spec) or report the service.",
+        "",
+    ]
+    for d in recorder.divergences:
+        rule = RULES[d.rule]
+        out += [
+            f"### `{d.rule}` (decision {rule.reference})",
+            "",
+            f"* Rule: {rule.statement}",
+            f"* Test: `{d.test}`",
+            "",
+            "Request:",
+            "",
+            "```sh",
+            d.request or "(not recorded)",
+            "```",
+            "",
+            "Expected:",
+            "",
+            "```",
+            d.expected.strip(),
+            "```",
+            "",
+            "Came back:",
+            "",
+            "```",
+            d.came_back.strip() or "(not recorded)",
+            "```",
+            "",
+        ]
+    return out
+
+
+def summary_document(recorder: Recorder) -> dict[str, Any]:
+    """The JSON summary: the run, the operations, the rules by source, the divergences and failures."""
+    sources: dict[str, Any] = {}
+    for source in SOURCE_TITLES:
+        tallies = recorder.by_source(source)
+        total = _source_totals(tallies)
+        sources[source] = {
+            "title": SOURCE_TITLES[source],
+            **{outcome: getattr(total, outcome) for outcome in OUTCOMES},
+            "rules": {
+                rule_id: {
+                    "reference": RULES[rule_id].reference,
+                    "statement": RULES[rule_id].statement,
+                    **{outcome: getattr(t, outcome) for outcome in OUTCOMES},
+                }
+                for rule_id, t in tallies.items()
+            },
+        }
+    return {
+        "target": recorder.target,
+        "sandbox": recorder.sandbox,
+        "strict": recorder.strict,
+        "profile": recorder.profile,
+        "seed": recorder.seed,
+        "tests": {
+            "passed": recorder.tests_passed,
+            "failed": recorder.tests_failed,
+            "diverged": recorder.tests_diverged,
+            "skipped": recorder.tests_skipped,
+        },
+        "operations": {
+            label: {
+                "cases": s.cases,
+                "negative": s.negative,
+                "positive": s.positive,
+                "positive_2xx": s.positive_2xx,
+                "failures_by_check": dict(s.failures_by_check),
+            }
+            for label, s in recorder.operations.items()
+        },
+        "sources": sources,
+        "divergences": [
+            {
+                "rule": d.rule,
+                "decision": RULES[d.rule].reference,
+                "statement": RULES[d.rule].statement,
+                "test": d.test,
+                "request": d.request,
+                "expected": d.expected,
+                "came_back": d.came_back,
+            }
+            for d in recorder.divergences
+        ],
+        "failures": [
+            {"test": f.test, "rules": list(f.rules), "message": f.message, "request": f.request}
+            for f in recorder.rule_failures
+        ],
+    }
 
 
 def write(recorder: Recorder, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "contract-report.md"
     path.write_text(markdown(recorder), encoding="utf-8")
-    summary = {
-        label: {
-            "cases": s.cases,
-            "negative": s.negative,
-            "positive": s.positive,
-            "positive_2xx": s.positive_2xx,
-            "failures_by_check": dict(s.failures_by_check),
-        }
-        for label, s in recorder.operations.items()
-    }
+    summary = summary_document(recorder)
     (directory / "contract-summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return path

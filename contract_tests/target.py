@@ -7,6 +7,7 @@ URL's origin (decision D1) unless `HPL_OAUTH_URL` / `HPL_M2M_URL` name them.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class Target:
     """Active devices of the first login's account that report normally."""
     origin: str = field(init=False)
     _tokens: dict[str, Tokens] = field(default_factory=dict, repr=False)
+    _issued: list[Tokens] = field(default_factory=list, repr=False)
+    """Every token pair fetched, forgotten ones too: all of them stay out of reports."""
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -95,10 +98,31 @@ class Target:
         login = self._login(account or self.account)
         if fresh or login.account not in self._tokens:
             self._tokens[login.account] = fetch_tokens(self, login)
+            self._issued.append(self._tokens[login.account])
         return self._tokens[login.account]
 
     def auth_headers(self, account: str | None = None) -> dict[str, str]:
         return self.tokens(account).headers()
+
+    def redactions(self) -> dict[str, str]:
+        """Every secret the run knows → the shell variable (or description) to print in its place."""
+        found: dict[str, str] = {}
+        for login in self.logins:
+            for value, shown in (
+                (login.client_secret, "$HPL_CLIENT_SECRET"),
+                (login.password, "$HPL_PASSWORD"),
+                (login.access_token, "$HPL_ACCESS_TOKEN"),
+                (login.m2m_token, "$HPL_M2M_TOKEN"),
+            ):
+                if value:
+                    found[value] = shown
+            if login.client_id and login.client_secret:
+                basic = base64.b64encode(f"{login.client_id}:{login.client_secret}".encode()).decode()
+                found[basic] = "<base64 of $HPL_CLIENT_ID:$HPL_CLIENT_SECRET>"
+        for tokens in self._issued:
+            found[tokens.access_token] = "$HPL_ACCESS_TOKEN"
+            found[tokens.m2m_token] = "$HPL_M2M_TOKEN"
+        return found
 
     def forget_tokens(self) -> None:
         self._tokens.clear()

@@ -1,4 +1,5 @@
-"""Decision D6 over the wire: both credentials on every call, each alone refused, bound to an account.
+"""Authentication over the wire: the documented 401 for a missing or invalid token and the documented
+token lifetimes; decision D6's both credentials on every call, each alone refused, bound to an account.
 
 Schemathesis' `ignored_auth` strips every credential at once, so it cannot see a server that ignores
 one of two AND-ed credentials (tooling.md §4.4); these properties send each one alone.
@@ -15,6 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
+from contract_tests import wire
+from contract_tests.rules import checking, rule
 from contract_tests.target import Target
 from contract_tests.wire import REPORTS, SESSIONS, SYNC_AGGREGATE, assert_error, assert_success, post_report
 from hpl_sandbox.testing import SandboxControl
@@ -27,13 +30,16 @@ def valid_body(target: Target, path: str) -> dict[str, Any]:
     return {"accountNumber": target.account, "imei": imei}
 
 
+@rule("doc.m2m-token-required")
 @given(path=st.sampled_from(REPORTS))
 def test_bearer_token_alone_is_refused(api: httpx.Client, target: Target, path: str) -> None:
-    """Rule D6: a report call with only `Authorization: Bearer` (no M2M token) gets 401 INVALID_ACCESS."""
+    """Documented (seeds 002/003, "a vz-m2m-token is required"): a report call with only
+    `Authorization: Bearer` (no M2M token) gets 401."""
     bearer = {"Authorization": target.auth_headers()["Authorization"]}
     assert_error(post_report(api, path, valid_body(target, path), bearer), 401)
 
 
+@rule("D6.both-credentials")
 @given(path=st.sampled_from(REPORTS))
 def test_m2m_token_alone_is_refused(api: httpx.Client, target: Target, path: str) -> None:
     """Rule D6: a report call with only `VZ-M2M-Token` (no bearer token) gets 401 INVALID_ACCESS."""
@@ -41,22 +47,27 @@ def test_m2m_token_alone_is_refused(api: httpx.Client, target: Target, path: str
     assert_error(post_report(api, path, valid_body(target, path), m2m), 401)
 
 
+@rule("doc.401-missing-or-invalid-token", "D6.both-credentials")
 @given(path=st.sampled_from(REPORTS), which=st.sampled_from(["Authorization", "VZ-M2M-Token"]), token=tokens_text)
 def test_an_unknown_token_is_refused_even_beside_a_valid_one(
     api: httpx.Client, target: Target, path: str, which: str, token: str
 ) -> None:
-    """Rule D6: replacing either credential with any unknown value gets 401, whatever the other one is."""
+    """Replacing either credential with any unknown value gets 401, whatever the other one is: an invalid
+    M2M token is documented, an unknown bearer beside a valid M2M token is decision D6."""
     credentials = target.auth_headers()
     credentials[which] = f"Bearer {token}" if which == "Authorization" else token
-    assert_error(post_report(api, path, valid_body(target, path), credentials), 401)
+    with checking("D6.both-credentials" if which == "Authorization" else "doc.401-missing-or-invalid-token"):
+        assert_error(post_report(api, path, valid_body(target, path), credentials), 401)
 
 
+@rule("doc.401-missing-or-invalid-token")
 @given(path=st.sampled_from(REPORTS))
 def test_a_call_without_credentials_is_refused(api: httpx.Client, target: Target, path: str) -> None:
-    """Rule D6: no credentials at all gets 401 INVALID_ACCESS."""
+    """Documented (seeds 000–003, "access token is missing or invalid"): no credentials at all gets 401."""
     assert_error(post_report(api, path, valid_body(target, path), {}), 401)
 
 
+@rule("D6.account-binding")
 @given(path=st.sampled_from(REPORTS), data=st.data())
 def test_another_account_number_is_refused(api: httpx.Client, target: Target, path: str, data: st.DataObject) -> None:
     """Rule D6: credentials are bound to their account; any other `accountNumber` gets 403."""
@@ -65,6 +76,7 @@ def test_another_account_number_is_refused(api: httpx.Client, target: Target, pa
     assert_error(post_report(api, path, body, target.auth_headers()), 403)
 
 
+@rule("D6.account-binding")
 @given(data=st.data())
 def test_listeners_of_another_account_are_refused(api: httpx.Client, target: Target, data: st.DataObject) -> None:
     """Rule D6: listing another account's callback listeners gets 403."""
@@ -73,6 +85,7 @@ def test_listeners_of_another_account_are_refused(api: httpx.Client, target: Tar
     assert_error(response, 403)
 
 
+@rule("D6.account-binding")
 @pytest.mark.sandbox_only
 # The asynchronous aggregate answers before it looks at devices; the synchronous one stands for it.
 @pytest.mark.parametrize("path", [SESSIONS, SYNC_AGGREGATE])
@@ -95,9 +108,11 @@ def clock(sandbox: SandboxControl, target: Target) -> Iterator[SandboxControl]:
     target.forget_tokens()
 
 
+@rule("doc.access-token-lifetime")
 @pytest.mark.sandbox_only
 def test_access_token_expires_after_an_hour(api: httpx.Client, target: Target, clock: SandboxControl) -> None:
-    """Rule D6: an OAuth2 access token older than 3600 s gets 401 (the M2M session being still fresh)."""
+    """Documented (get-credentials page): an OAuth2 access token older than 3600 s gets 401 (the M2M
+    session being still fresh)."""
     tokens = target.tokens(fresh=True)
     body = valid_body(target, SESSIONS)
     assert_success(SESSIONS, post_report(api, SESSIONS, body, tokens.headers()))
@@ -109,11 +124,12 @@ def test_access_token_expires_after_an_hour(api: httpx.Client, target: Target, c
     assert_error(post_report(api, SESSIONS, body, tokens.headers()), 401)
 
 
+@rule("doc.m2m-session-idle-timeout")
 @pytest.mark.sandbox_only
 def test_m2m_session_expires_after_twenty_idle_minutes(
     api: httpx.Client, target: Target, clock: SandboxControl
 ) -> None:
-    """Rule D6: an M2M session token unused for more than 20 minutes gets 401."""
+    """Documented (M2M session page): an M2M session token unused for more than 20 minutes gets 401."""
     tokens = target.tokens(fresh=True)
     body = valid_body(target, SESSIONS)
     assert_success(SESSIONS, post_report(api, SESSIONS, body, tokens.headers()))
@@ -121,8 +137,10 @@ def test_m2m_session_expires_after_twenty_idle_minutes(
     assert_error(post_report(api, SESSIONS, body, tokens.headers()), 401)
 
 
+@rule("doc.oauth-client-credentials")
 def test_token_service_refuses_a_wrong_client_secret(target: Target) -> None:
-    """Rule D6: the OAuth2 token service answers a wrong secret with 401 `invalid_client`."""
+    """Documented (get-credentials page, RFC 6749 §5.2): the OAuth2 token service answers a wrong secret
+    with 401 `invalid_client`."""
     login = target.logins[0]
     if not login.client_id:
         pytest.skip("the target was given ready tokens, not client credentials")
@@ -132,5 +150,6 @@ def test_token_service_refuses_a_wrong_client_secret(target: Target) -> None:
         auth=(login.client_id, f"{login.client_secret}-wrong"),
         timeout=15.0,
     )
+    wire.remember(response)
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "invalid_client"

@@ -1,5 +1,6 @@
-"""Decision D7 over the wire: an asynchronous aggregate answers QUEUED at once, then delivers one
-valid message per device, all with the request's txid, to a listener the test runs on loopback."""
+"""Asynchronous reports over the wire: an asynchronous aggregate answers QUEUED at once (documented,
+seed 003), then delivers one valid message per device, all with the request's txid, to a listener the
+test runs on loopback (decision D7: no source documents the callback message or its delivery)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
 from contract_tests.listener import Listener, reaches_loopback, register_listener
+from contract_tests.rules import checking, rule
 from contract_tests.target import Target
 from contract_tests.wire import (
     ASYNC_AGGREGATE,
@@ -50,25 +52,44 @@ def own_listener(target: Target, api: httpx.Client, listener: Listener) -> Itera
     )
 
 
+@rule("doc.async-queued", "D5.report-identity", "D7.delivery")
 @settings(max_examples=EXAMPLES)
 @given(data=st.data(), portal=st.booleans())
 def test_async_report_delivers_one_message_per_device_with_the_request_txid(
     api: httpx.Client, target: Target, listener: Listener, own_listener: str, data: st.DataObject, portal: bool
 ) -> None:
-    """Rule D7: QUEUED with a fresh txid at once; then exactly one valid message per requested device,
-    each with that txid, holding that one device in `usage` (agreeing with the synchronous report) or
-    in `errors` (a device the account does not own), with `X-Portal-Initiated` sent back."""
+    """QUEUED with a txid at once (documented, seed 003; a UUID, D5); then exactly one valid message per
+    requested device, each with that txid, holding that one device in `usage` (agreeing with the
+    synchronous report) or in `errors` (a device the account does not own), with `X-Portal-Initiated`
+    sent back (D7)."""
     owned = data.draw(st.lists(st.sampled_from(target.imeis), min_size=1, max_size=4, unique=True), label="owned")
     foreign = data.draw(st.lists(gen.unknown_imeis(target.imeis), max_size=1), label="foreign")
     body: dict[str, Any] = {"accountNumber": target.account, "imei": owned + foreign}
     body.update(data.draw(gen.optional_dates(), label="dates"))
-    queued = assert_success(
-        ASYNC_AGGREGATE,
-        post_report(api, ASYNC_AGGREGATE, body, target.auth_headers(), {"X-Portal-Initiated": str(portal).lower()}),
+    response = post_report(
+        api, ASYNC_AGGREGATE, body, target.auth_headers(), {"X-Portal-Initiated": str(portal).lower()}
     )
-    assert queued["status"] == "QUEUED", queued
-    assert UUID.match(queued["txid"]), queued
+    with checking("doc.async-queued"):
+        queued = assert_success(ASYNC_AGGREGATE, response)
+        assert queued["status"] == "QUEUED", queued
+    with checking("D5.report-identity"):
+        assert UUID.match(queued["txid"]), queued
     txid = queued["txid"]
+    with checking("D7.delivery"):
+        _check_delivery(api, target, listener, own_listener, body, owned, foreign, txid, portal)
+
+
+def _check_delivery(
+    api: httpx.Client,
+    target: Target,
+    listener: Listener,
+    own_listener: str,
+    body: dict[str, Any],
+    owned: list[str],
+    foreign: list[str],
+    txid: str,
+    portal: bool,
+) -> None:
     listener.wait_for(txid, len(body["imei"]), DELIVERY_TIMEOUT, own_listener)
     messages = listener.settle(txid, quiet=0.3, timeout=DELIVERY_TIMEOUT, path=own_listener)
     devices = []
@@ -96,8 +117,9 @@ def test_async_report_delivers_one_message_per_device_with_the_request_txid(
         assert kind == "usage" and entry == usage, f"callback {entry} disagrees with the synchronous {usage}"
 
 
+@rule("D7.listener-operations")
 def test_a_listener_can_be_registered_listed_and_removed(api: httpx.Client, target: Target) -> None:
-    """Rule D7: a registered listener is listed with its URL; removing it unlists it; removing it
+    """Decision D7: a registered listener is listed with its URL; removing it unlists it; removing it
     again gets 404."""
     name, url = "contract-roundtrip", "https://listener.example.com/hpl/roundtrip"
     params = {"accountNumber": target.account}
@@ -113,9 +135,10 @@ def test_a_listener_can_be_registered_listed_and_removed(api: httpx.Client, targ
     assert_error(api.delete("/callbacks", params=removal, headers=target.auth_headers()), 404)
 
 
+@rule("D7.no-listener-409")
 @pytest.mark.sandbox_only
 def test_async_report_without_a_listener_is_refused(api: httpx.Client, target: Target, sandbox: SandboxControl) -> None:
-    """Rule D7: with no listener registered for the account, the asynchronous aggregate gets 409."""
+    """Decision D7: with no listener registered for the account, the asynchronous aggregate gets 409."""
     other = target.logins[1].account
     listed = api.get("/callbacks", params={"accountNumber": other}, headers=target.auth_headers(other))
     assert listed.status_code == 200 and listed.json() == [], "the second account should have no listener"
@@ -124,11 +147,12 @@ def test_async_report_without_a_listener_is_refused(api: httpx.Client, target: T
     assert_error(post_report(api, ASYNC_AGGREGATE, body, target.auth_headers(other)), 409, "No callback listener")
 
 
+@rule("D7.retry-undelivered")
 @pytest.mark.sandbox_only
 def test_undeliverable_messages_are_retried_then_kept_as_undelivered(
     api: httpx.Client, target: Target, sandbox: SandboxControl
 ) -> None:
-    """Rule D7: a listener that never answers is retried; the message is then kept, visibly undelivered."""
+    """Decision D7: a listener that never answers is retried; the message is then kept, visibly undelivered."""
     other = target.logins[1].account
     # Port 9 (discard) on loopback refuses the connection at once.
     register_listener(api, target, "contract-dead", "http://127.0.0.1:9/dead", account=other)

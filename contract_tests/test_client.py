@@ -1,5 +1,6 @@
 """The generated `hpl_client` against the target: for hypothesis-generated valid requests it sends
-what the spec describes and parses every answer, success or error, into the spec's models."""
+what the spec describes and parses every answer, success or error, into the spec's models (documented
+shapes); where a test also looks at what the answer says, that part names its own rule."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
+from contract_tests import wire
 from contract_tests.hooks import format_date
+from contract_tests.rules import checking, rule
 from contract_tests.target import Target
 from hpl_client.api.callback_listeners import list_registered_callbacks
 from hpl_client.api.device_reports import (
@@ -41,6 +44,7 @@ def client(target: Target) -> Iterator[AuthenticatedClient]:
         token=tokens.access_token,
         headers={"VZ-M2M-Token": tokens.m2m_token},
         raise_on_unexpected_status=True,
+        httpx_args={"event_hooks": {"response": [wire.remember]}},
     ) as authenticated:
         yield authenticated
 
@@ -49,6 +53,7 @@ def header(body: dict[str, Any], name: str) -> Any:
     return body.get(name, UNSET)
 
 
+@rule("doc.response-models", "D5.report-identity", "D4.range-order")
 @given(data=st.data(), reversed_range=st.booleans())
 def test_generated_client_sends_sessions_reports_and_parses_the_answer(
     client: AuthenticatedClient, target: Target, data: st.DataObject, reversed_range: bool
@@ -71,14 +76,18 @@ def test_generated_client_sends_sessions_reports_and_parses_the_answer(
         duration_high=header(body, "durationHigh"),
     )
     if reversed_range:
-        assert isinstance(response.parsed, HyperPreciseLocationResult), response.content
-        assert response.parsed.error_code == "INVALID_PARAMETER"
+        with checking("D4.range-order"):
+            assert isinstance(response.parsed, HyperPreciseLocationResult), response.content
+            assert response.parsed.error_code == "INVALID_PARAMETER"
     else:
-        assert isinstance(response.parsed, SessionReport), response.content
-        assert response.parsed.id == body["imei"]
-        assert response.parsed.to_dict()["id"] == body["imei"]
+        with checking("doc.response-models"):
+            assert isinstance(response.parsed, SessionReport), response.content
+        with checking("D5.report-identity"):
+            assert response.parsed.id == body["imei"]
+            assert response.parsed.to_dict()["id"] == body["imei"]
 
 
+@rule("doc.response-models", "doc.aggregate-filters", "D5.aggregate-devices")
 @given(data=st.data(), noise=st.sampled_from(["true", "false", None]))
 def test_generated_client_sends_synchronous_aggregates_and_parses_the_answer(
     client: AuthenticatedClient, target: Target, data: st.DataObject, noise: str | None
@@ -97,17 +106,21 @@ def test_generated_client_sends_synchronous_aggregates_and_parses_the_answer(
         end_date=header(body, "endDate"),
         no_session_flag=NoSessionFlag(noise) if noise is not None else UNSET,
     )
-    assert isinstance(response.parsed, AggregateSessionReport), response.content
+    with checking("doc.response-models"):
+        assert isinstance(response.parsed, AggregateSessionReport), response.content
     usage = response.parsed.usage if not isinstance(response.parsed.usage, Unset) else []
     errors = response.parsed.errors if not isinstance(response.parsed.errors, Unset) else []
     reported = sorted(str(i) for i in [u.imei for u in usage] + [e.imei for e in errors])
     if noise == "true":
-        assert set(reported) <= set(body["imei"])
-        assert all(u.number_of_sessions == 0 for u in usage)
+        with checking("doc.aggregate-filters"):
+            assert set(reported) <= set(body["imei"])
+            assert all(u.number_of_sessions == 0 for u in usage)
     else:
-        assert reported == sorted(body["imei"])
+        with checking("D5.aggregate-devices"):
+            assert reported == sorted(body["imei"])
 
 
+@rule("doc.async-queued")
 @given(data=st.data(), portal=st.booleans())
 def test_generated_client_queues_asynchronous_aggregates_and_parses_the_answer(
     client: AuthenticatedClient, target: Target, listener_registered: str, data: st.DataObject, portal: bool
@@ -128,6 +141,7 @@ def test_generated_client_queues_asynchronous_aggregates_and_parses_the_answer(
     assert response.parsed.status == "QUEUED"
 
 
+@rule("doc.response-models", "D6.account-binding")
 @given(account=st.one_of(st.just("own"), gen.other_accounts("0844021539-00001")))
 def test_generated_client_lists_listeners_and_parses_the_answer(
     client: AuthenticatedClient, target: Target, listener_registered: str, account: str
@@ -137,8 +151,10 @@ def test_generated_client_lists_listeners_and_parses_the_answer(
     own = account == "own" or account == target.account
     response = list_registered_callbacks.sync_detailed(client=client, account_number=target.account if own else account)
     if own:
-        assert isinstance(response.parsed, list), response.content
-        assert all(isinstance(entry, CallbackCreated) for entry in response.parsed)
-        assert listener_registered in [entry.url for entry in response.parsed]
+        with checking("doc.response-models"):
+            assert isinstance(response.parsed, list), response.content
+            assert all(isinstance(entry, CallbackCreated) for entry in response.parsed)
+            assert listener_registered in [entry.url for entry in response.parsed]
     else:
-        assert isinstance(response.parsed, HyperPreciseLocationResult), response.content
+        with checking("D6.account-binding"):
+            assert isinstance(response.parsed, HyperPreciseLocationResult), response.content

@@ -2,7 +2,8 @@
 negative cases, every default check, and response bodies validated with their formats.
 
 The hooks in `hooks.py` keep positive cases semantically valid; the summary at the end of the run
-reports how many of them the target answered with 2xx.
+reports how many of them the target answered with 2xx. Each check stands for one rule
+(`rules.CHECK_RULES`): a failing case is attributed to the rules of the checks it failed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
 
-from contract_tests import hooks
+from contract_tests import hooks, rules, wire
 from contract_tests import strategies as gen
 from contract_tests.listener import LISTENER_NAME, register_listener, suite_callback_url
 from contract_tests.report import Recorder
@@ -109,9 +110,10 @@ def _reproducible_curl(case: Any, headers: dict[str, str], target: Target) -> st
     ):
         curl = curl.replace(f"-H '{header}: [Filtered]'", f'-H "{header}: {variable}"')
         curl = curl.replace(f"-H '{header}: {secret}'", f'-H "{header}: {variable}"')
-    return curl
+    return wire.Redactor(target.redactions()).text(curl)
 
 
+@rules.rule(*dict.fromkeys(rules.CHECK_RULES.values()))
 @schema.parametrize()
 def test_operation_conforms_to_the_spec(case: Any, target: Target, api: httpx.Client, recorder: Recorder) -> None:
     operation_id = case.operation.definition.raw.get("operationId", "")
@@ -134,7 +136,17 @@ def test_operation_conforms_to_the_spec(case: Any, target: Target, api: httpx.Cl
         failures = [(name, failure.title, failure.message) for name, failure in _CHECK_RESULTS] or [
             ("assertion", type(error).__name__, str(error))
         ]
-        recorder.record_failures(
-            case.operation.label, failures, response.status_code, _reproducible_curl(case, headers, target)
-        )
+        curl = _reproducible_curl(case, headers, target)
+        recorder.record_failures(case.operation.label, failures, response.status_code, curl)
+        wire.remember_curl(curl, response.status_code, response.text)
+        if _CHECK_RESULTS:
+            # Without the checks' names the failure stays unattributed: the test's labels, documented
+            # ones among them, then decide, so it fails the run.
+            rules.attribute(
+                error,
+                [
+                    rules.Breach(rules.check_rule(name), f"{title}: {message}", wire.last_exchange())
+                    for name, title, message in failures
+                ],
+            )
         raise

@@ -1,5 +1,6 @@
-"""Decision D5 over the wire: responses answer the request that was made, aggregates agree with the
-sessions they summarise, and every error follows the error model."""
+"""Responses over the wire: documented — sessions inside the range, a txid per request, the filters,
+the error model; decision D5 — reports name what was asked with UUID txids, aggregates agree with the
+sessions they summarise, and every error is `{errorCode, errorMessage}`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
+from contract_tests.rules import checking, rule
 from contract_tests.target import Target
 from contract_tests.wire import (
     OPERATION_IDS,
@@ -38,32 +40,38 @@ def sessions_of(api: httpx.Client, target: Target, imei: str, dates: dict[str, A
     return sessions
 
 
+@rule("doc.sessions-in-range", "D5.report-identity", "D3.duration-seconds")
 @given(data=st.data())
 def test_sessions_report_answers_the_request_that_was_made(
     api: httpx.Client, target: Target, data: st.DataObject
 ) -> None:
-    """Rule D5: the report is for the requested IMEI, with a UUID txid, and holds only sessions that
-    start inside the range and whose duration lies within [durationLow, durationHigh]."""
+    """The report holds only sessions that start inside the range (documented, seed 002); it is for the
+    requested IMEI with a UUID txid (D5); its sessions' durations in seconds lie within
+    [durationLow, durationHigh] (D3)."""
     body = data.draw(gen.session_requests(target.account, target.imeis), label="body")
     report = assert_success(SESSIONS, post_report(api, SESSIONS, body, target.auth_headers()))
-    assert report["id"] == body["imei"]
-    assert UUID.match(report["txid"]), report["txid"]
+    with checking("D5.report-identity"):
+        assert report["id"] == body["imei"]
+        assert UUID.match(report["txid"]), report["txid"]
     for session in report.get("sessions", []):
         start, end = parse(session["startTime"]), parse(session["endTime"])
-        if "startDate" in body:
-            assert start >= parse(body["startDate"]), (session, body)
-        if "endDate" in body:
-            assert start <= parse(body["endDate"]), (session, body)
+        with checking("doc.sessions-in-range"):
+            if "startDate" in body:
+                assert start >= parse(body["startDate"]), (session, body)
+            if "endDate" in body:
+                assert start <= parse(body["endDate"]), (session, body)
         duration = (end - start).total_seconds()
-        assert duration >= body.get("durationLow", 0), (session, body)
-        assert duration <= body.get("durationHigh", float("inf")), (session, body)
+        with checking("D3.duration-seconds"):
+            assert duration >= body.get("durationLow", 0), (session, body)
+            assert duration <= body.get("durationHigh", float("inf")), (session, body)
 
 
+@rule("doc.unique-txid")
 @given(path=st.sampled_from(REPORTS))
 def test_every_request_gets_a_fresh_txid(
     api: httpx.Client, target: Target, listener_registered: str, path: str
 ) -> None:
-    """Rule D5: two identical requests get two different txids (a fresh UUID per request)."""
+    """Documented (seeds 002/004, "a unique string"): two identical requests get two different txids."""
     imei: Any = target.imeis[0] if path == SESSIONS else [target.imeis[0]]
     body = {"accountNumber": target.account, "imei": imei}
     first = assert_success(path, post_report(api, path, body, target.auth_headers()))
@@ -71,6 +79,7 @@ def test_every_request_gets_a_fresh_txid(
     assert first["txid"] != second["txid"], f"txid {first['txid']} was reused"
 
 
+@rule("D5.aggregate-devices", "D5.report-identity")
 @given(data=st.data())
 def test_aggregate_reports_exactly_the_requested_devices(
     api: httpx.Client, target: Target, data: st.DataObject
@@ -84,7 +93,8 @@ def test_aggregate_reports_exactly_the_requested_devices(
         devices = [target.imeis[0]]
     body = {"accountNumber": target.account, "imei": devices, **data.draw(gen.optional_dates(), label="dates")}
     report = assert_success(SYNC_AGGREGATE, post_report(api, SYNC_AGGREGATE, body, target.auth_headers()))
-    assert UUID.match(report["txid"] or ""), f"a successful aggregate needs a fresh txid, got {report['txid']!r}"
+    with checking("D5.report-identity"):
+        assert UUID.match(report["txid"] or ""), f"a successful aggregate needs a fresh txid, got {report['txid']!r}"
     reported = [u["imei"] for u in report.get("usage", [])] + [e["imei"] for e in report.get("errors", [])]
     assert sorted(reported) == sorted(devices), f"asked for {sorted(devices)}, reported {sorted(reported)}"
     errors = {e["imei"]: e for e in report.get("errors", [])}
@@ -94,6 +104,7 @@ def test_aggregate_reports_exactly_the_requested_devices(
         assert "device not found" in errors[imei]["errorMessage"].lower(), errors[imei]
 
 
+@rule("D5.aggregate-equals-sessions")
 @given(data=st.data())
 def test_aggregate_agrees_with_the_sessions_it_summarises(
     api: httpx.Client, target: Target, data: st.DataObject
@@ -109,12 +120,14 @@ def test_aggregate_agrees_with_the_sessions_it_summarises(
         assert usage["bytesTransferred"] == sum(s["numBytes"] for s in sessions), (usage, dates)
 
 
+@rule("doc.aggregate-filters", "D4.empty-list-selection", "D5.aggregate-equals-sessions")
 @pytest.mark.sandbox_only
 @given(data=st.data())
 def test_aggregate_filters_select_exactly_the_matching_devices(
     api: httpx.Client, target: Target, sandbox: SandboxControl, data: st.DataObject
 ) -> None:
-    """Rule D5: with an empty device list, `deviceGroup`, `dataPlan` and `noSessionFlag` select exactly
+    """Documented filters (seed 003), made exact by D4/D5: with an empty device list, `deviceGroup`,
+    `dataPlan` and `noSessionFlag` select exactly
     the account's devices that match them, and their totals still agree with their sessions."""
     devices = sandbox.devices(target.account)
     group = data.draw(st.sampled_from(sorted({d["deviceGroup"] for d in devices})), label="deviceGroup")
@@ -148,25 +161,46 @@ def test_aggregate_filters_select_exactly_the_matching_devices(
         assert active <= set(reported), f"active matching devices {active - set(reported)} are missing"
 
 
-# How to provoke each error without the control plane: (path, body, credentials, expected status);
-# "{own}" and "{imei}" stand for the target's account and one of its devices, None for valid credentials.
-PROVOCATIONS: dict[str, tuple[str, dict[str, Any], dict[str, str] | None, int]] = {
-    "no credentials": (SESSIONS, {"accountNumber": "{own}", "imei": "{imei}"}, {}, 401),
+# How to provoke each error without the control plane: (path, body, credentials, expected status, the rule
+# that sets the status); "{own}" and "{imei}" stand for the target's account and one of its devices, None
+# for valid credentials.
+PROVOCATIONS: dict[str, tuple[str, dict[str, Any], dict[str, str] | None, int, str]] = {
+    "no credentials": (
+        SESSIONS,
+        {"accountNumber": "{own}", "imei": "{imei}"},
+        {},
+        401,
+        "doc.401-missing-or-invalid-token",
+    ),
     "an unknown bearer": (
         SYNC_AGGREGATE,
         {"accountNumber": "{own}", "imei": ["{imei}"]},
         {"Authorization": "Bearer x"},
         401,
+        "doc.401-missing-or-invalid-token",
     ),
-    "another account": (SYNC_AGGREGATE, {"accountNumber": "0000000000-00000", "imei": ["{imei}"]}, None, 403),
-    "a schema-invalid IMEI": (SESSIONS, {"accountNumber": "{own}", "imei": "12"}, None, 400),
+    "another account": (
+        SYNC_AGGREGATE,
+        {"accountNumber": "0000000000-00000", "imei": ["{imei}"]},
+        None,
+        403,
+        "D6.account-binding",
+    ),
+    "a schema-invalid IMEI": (SESSIONS, {"accountNumber": "{own}", "imei": "12"}, None, 400, "D3.request-schema"),
     "an undocumented field": (
         SYNC_AGGREGATE,
         {"accountNumber": "{own}", "imei": ["{imei}"], "colour": "red"},
         None,
         400,
+        "D3.request-schema",
     ),
-    "a device not owned": (SESSIONS, {"accountNumber": "{own}", "imei": "000000000000000"}, None, 400),
+    "a device not owned": (
+        SESSIONS,
+        {"accountNumber": "{own}", "imei": "000000000000000"},
+        None,
+        400,
+        "D4.unowned-device-sessions",
+    ),
 }
 
 
@@ -178,16 +212,20 @@ def _fill(value: Any, target: Target) -> Any:
     return {"{own}": target.account, "{imei}": target.imeis[0]}.get(value, value)
 
 
-@pytest.mark.parametrize("provocation", PROVOCATIONS)
+@rule("doc.error-model", "D5.error-envelope")
+@pytest.mark.parametrize("provocation", [pytest.param(name, marks=rule(p[4])) for name, p in PROVOCATIONS.items()])
 def test_every_error_answer_carries_the_error_model(api: httpx.Client, target: Target, provocation: str) -> None:
-    """Rule D5: an error answer has its documented status and is JSON with a known `errorCode` and an
-    `errorMessage`; 400 carries INVALID_PARAMETER and 401 INVALID_ACCESS."""
-    path, body, credentials, status = PROVOCATIONS[provocation]
+    """An error answer has the status its rule sets and is JSON in a published error envelope
+    (documented); in `{errorCode, errorMessage}` with INVALID_PARAMETER on 400 and INVALID_ACCESS on 401
+    (D5)."""
+    path, body, credentials, status, status_rule = PROVOCATIONS[provocation]
     sent = target.auth_headers() if credentials is None else credentials
     response = post_report(api, path, _fill(body, target), sent)
-    assert_error(response, status)
+    with checking(status_rule):
+        assert_error(response, status)
 
 
+@rule("D5.malformed-body")
 def test_malformed_json_is_refused_with_the_error_model(api: httpx.Client, target: Target) -> None:
     """Rule D5: a body that is not JSON gets 400 with the error model, not a framework's page."""
     headers = {**target.auth_headers(), "accountNumber": target.account, "imei": target.imeis[0]}
@@ -196,13 +234,15 @@ def test_malformed_json_is_refused_with_the_error_model(api: httpx.Client, targe
     assert_error(response, 400)
 
 
+@rule("doc.error-model", "D5.error-envelope")
 @pytest.mark.sandbox_only
 @pytest.mark.parametrize("path", REPORTS)
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 500])
 def test_a_forced_error_status_carries_the_error_model(
     api: httpx.Client, target: Target, sandbox: SandboxControl, path: str, status: int
 ) -> None:
-    """Rule D5: every documented status of every report operation comes with the JSON error model."""
+    """Every documented status of every report operation comes with the JSON error model (documented;
+    its `{errorCode, errorMessage}` shape is D5)."""
     sandbox.force(OPERATION_IDS[path], status)
     try:
         imei: Any = target.imeis[0] if path == SESSIONS else [target.imeis[0]]

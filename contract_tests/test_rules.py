@@ -1,5 +1,6 @@
-"""Decisions D2 and D4 over the wire: header/body agreement, date rules, duration and device limits,
-defaults, and the refusal of devices the account does not own or whose state refuses reports."""
+"""The request rules over the wire: the documented limits (180 days, 10 and 10,000 devices), default
+dates and device-state statuses; decisions D2 and D4 — header/body agreement, date and duration order,
+the exact 400 for a broken limit, and the refusal of devices the account does not own."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from contract_tests import strategies as gen
 from contract_tests.hooks import format_date
+from contract_tests.rules import checking, rule
 from contract_tests.target import SANDBOX_REFUSING_IMEIS, Target
 from contract_tests.wire import (
     ASYNC_AGGREGATE,
@@ -20,6 +22,7 @@ from contract_tests.wire import (
     SESSIONS,
     SYNC_AGGREGATE,
     assert_error,
+    assert_refused,
     assert_success,
     post_report,
 )
@@ -38,6 +41,7 @@ def parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
+@rule("D4.range-order")
 @given(path=st.sampled_from(REPORTS), data=st.data())
 def test_start_date_after_end_date_is_refused(
     api: httpx.Client, target: Target, path: str, data: st.DataObject
@@ -49,22 +53,30 @@ def test_start_date_after_end_date_is_refused(
     assert_error(post_report(api, path, body, target.auth_headers()), 400)
 
 
+@rule("doc.date-range-max-180-days", "D4.limit-status")
 @given(path=st.sampled_from(REPORTS), extra_minutes=st.integers(1, 400 * 24 * 60), data=st.data())
 def test_a_range_longer_than_180_days_is_refused(
     api: httpx.Client, target: Target, path: str, extra_minutes: int, data: st.DataObject
 ) -> None:
-    """Rule D4: a range longer than 180 days gets 400 INVALID_PARAMETER."""
+    """A range longer than 180 days is refused (documented, seeds 000/003), with 400 INVALID_PARAMETER
+    (decision D4)."""
     _, end = data.draw(gen.date_ranges(), label="range")
     start = end - timedelta(days=180, minutes=extra_minutes)
     body = {**base_body(target, path), "startDate": format_date(start), "endDate": format_date(end)}
-    assert_error(post_report(api, path, body, target.auth_headers()), 400)
+    response = post_report(api, path, body, target.auth_headers())
+    with checking("doc.date-range-max-180-days"):
+        assert_refused(response)
+    with checking("D4.limit-status"):
+        assert_error(response, 400)
 
 
+@rule("doc.date-range-max-180-days")
 @given(path=st.sampled_from(SYNC_REPORTS), data=st.data())
 def test_a_forward_range_of_at_most_180_days_is_accepted(
     api: httpx.Client, target: Target, path: str, data: st.DataObject
 ) -> None:
-    """Rule D4: any forward range of at most 180 days, up to its last second, is a valid range."""
+    """Documented (seeds 000/003, "Max 180 days"): any forward range of at most 180 days, up to its last
+    second, is a valid range."""
     start, end = data.draw(gen.date_ranges(), label="range")
     if data.draw(st.booleans(), label="exactly 180 days"):
         start = end - timedelta(days=180)
@@ -72,6 +84,7 @@ def test_a_forward_range_of_at_most_180_days_is_accepted(
     assert_success(path, post_report(api, path, body, target.auth_headers()))
 
 
+@rule("D4.duration-order")
 @given(low=st.integers(1, 10**6), gap=st.integers(1, 10**6))
 def test_duration_low_above_duration_high_is_refused(api: httpx.Client, target: Target, low: int, gap: int) -> None:
     """Rule D4: `durationLow` greater than `durationHigh` gets 400 INVALID_PARAMETER."""
@@ -79,23 +92,36 @@ def test_duration_low_above_duration_high_is_refused(api: httpx.Client, target: 
     assert_error(post_report(api, SESSIONS, body, target.auth_headers()), 400)
 
 
+@rule("doc.sync-aggregate-max-10-devices", "D4.limit-status")
 @given(data=st.data(), count=st.integers(11, 30))
 def test_sync_aggregate_refuses_more_than_ten_devices(
     api: httpx.Client, target: Target, data: st.DataObject, count: int
 ) -> None:
-    """Rule D4: the synchronous aggregate refuses a list of more than 10 devices with 400."""
+    """The synchronous aggregate refuses a list of more than 10 devices (documented, seed 000), with 400
+    (decision D4)."""
     devices = data.draw(st.lists(gen.unknown_imeis(()), min_size=count, max_size=count, unique=True), label="devices")
     body = {"accountNumber": target.account, "imei": devices}
-    assert_error(post_report(api, SYNC_AGGREGATE, body, target.auth_headers()), 400)
+    response = post_report(api, SYNC_AGGREGATE, body, target.auth_headers())
+    with checking("doc.sync-aggregate-max-10-devices"):
+        assert_refused(response)
+    with checking("D4.limit-status"):
+        assert_error(response, 400)
 
 
+@rule("doc.async-aggregate-max-10000-devices", "D4.limit-status")
 def test_async_aggregate_refuses_more_than_ten_thousand_devices(api: httpx.Client, target: Target) -> None:
-    """Rule D4: the asynchronous aggregate refuses a list of 10,001 devices with 400."""
+    """The asynchronous aggregate refuses a list of 10,001 devices (documented, seed 003), with 400
+    (decision D4)."""
     devices = [f"{n:015d}" for n in range(100_000_000_000_000, 100_000_000_010_001)]
     body = {"accountNumber": target.account, "imei": devices}
-    assert_error(post_report(api, ASYNC_AGGREGATE, body, target.auth_headers()), 400)
+    response = post_report(api, ASYNC_AGGREGATE, body, target.auth_headers())
+    with checking("doc.async-aggregate-max-10000-devices"):
+        assert_refused(response)
+    with checking("D4.limit-status"):
+        assert_error(response, 400)
 
 
+@rule("D4.empty-list-selection")
 @pytest.mark.sandbox_only
 def test_sync_aggregate_refuses_an_empty_list_that_selects_more_than_ten_devices(
     api: httpx.Client, target: Target, sandbox: SandboxControl
@@ -129,6 +155,7 @@ def _disagreeing_value(name: str, value: str) -> str:
     return value + "x"
 
 
+@rule("D2.header-body-agreement")
 @given(path=st.sampled_from(REPORTS), data=st.data())
 def test_a_header_disagreeing_with_the_body_is_refused(
     api: httpx.Client, target: Target, path: str, data: st.DataObject
@@ -151,6 +178,7 @@ def test_a_header_disagreeing_with_the_body_is_refused(
     assert name.lower() in error["errorMessage"].lower(), f"the error does not name {name}: {error}"
 
 
+@rule("D2.header-body-agreement")
 @given(path=st.sampled_from(SYNC_REPORTS), data=st.data())
 def test_a_request_whose_headers_agree_with_its_body_is_accepted(
     api: httpx.Client, target: Target, path: str, data: st.DataObject
@@ -164,6 +192,7 @@ def test_a_request_whose_headers_agree_with_its_body_is_accepted(
     assert_success(path, post_report(api, path, body, target.auth_headers()))
 
 
+@rule("D4.unowned-device-sessions")
 @given(data=st.data())
 def test_sessions_report_of_a_device_the_account_does_not_own_is_refused(
     api: httpx.Client, target: Target, data: st.DataObject
@@ -174,21 +203,24 @@ def test_sessions_report_of_a_device_the_account_does_not_own_is_refused(
     assert_error(post_report(api, SESSIONS, body, target.auth_headers()), 400, "Device Not Found")
 
 
+@rule("doc.device-state-statuses")
 @pytest.mark.sandbox_only
 @pytest.mark.parametrize(("imei", "status", "message"), [(i, s, m) for i, (s, m) in SANDBOX_REFUSING_IMEIS.items()])
 def test_a_device_state_that_refuses_reports_answers_its_documented_status(
     api: httpx.Client, target: Target, imei: str, status: int, message: str
 ) -> None:
-    """Rule D5: not certified → 403, inactive → 404, not purchased → 409, in several accounts → 500."""
+    """Documented (seeds 002/003): not certified → 403, inactive → 404, not purchased → 409, in several
+    accounts → 500."""
     body = {"accountNumber": target.account, "imei": imei}
     assert_error(post_report(api, SESSIONS, body, target.auth_headers()), status, message)
 
 
+@rule("doc.default-dates")
 @given(data=st.data())
 def test_missing_dates_default_to_the_180_days_before_now(
     api: httpx.Client, target: Target, data: st.DataObject
 ) -> None:
-    """Rule D4: without dates, a sessions report covers the 180 days up to now: every session inside
+    """Documented (seed 002): without dates, a sessions report covers the 180 days up to now: every session inside
     that window, and every session of a slightly narrower explicit window included."""
     imei = data.draw(st.sampled_from(target.imeis), label="imei")
     before = gen.now()

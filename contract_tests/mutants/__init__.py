@@ -243,6 +243,40 @@ def _answer_another_txid(app: ASGIApp) -> ASGIApp:
     return Rewrite(app, response=response)
 
 
+def _gateway_envelope(app: ASGIApp) -> ASGIApp:
+    """Answers every HPL error in the API gateway's envelope, as the current SDKs model it (D8), instead
+    of the `{errorCode, errorMessage}` that D5 settles on."""
+
+    def response(exchange: Exchange) -> None:
+        body = exchange.response_body
+        if exchange.status >= 400 and isinstance(body, dict) and "errorCode" in body:
+            exchange.response_body = {
+                "responseCode": body["errorCode"],
+                "message": body.get("errorMessage", ""),
+                "fault": {"code": 900906, "message": body.get("errorMessage", ""), "description": "gateway"},
+            }
+
+    return Rewrite(app, response=response)
+
+
+SYNC_DEVICE_LIMIT = 10
+
+
+def _sync_device_limit_skipped(app: ASGIApp) -> ASGIApp:
+    """Answers a synchronous aggregate over more than 10 devices for the first 10 instead of refusing it."""
+
+    def request(exchange: Exchange) -> None:
+        body = exchange.body
+        if not (exchange.operation == "/report/aggregate" and isinstance(body, dict)):
+            return
+        if isinstance(body.get("imei"), list) and len(body["imei"]) > SYNC_DEVICE_LIMIT:
+            body["imei"] = body["imei"][:SYNC_DEVICE_LIMIT]
+            if "imei" in exchange.headers:
+                exchange.headers["imei"] = str(SYNC_DEVICE_LIMIT)
+
+    return Rewrite(app, request=request)
+
+
 CATALOGUE = (
     Mutant(
         "txid_wrong_type",
@@ -285,6 +319,18 @@ CATALOGUE = (
         "D4: ranges over 180 days are silently shortened instead of refused",
         _clamp_long_ranges,
         (T_RULES + "test_a_range_longer_than_180_days_is_refused",),
+    ),
+    Mutant(
+        "sync_device_limit_skipped",
+        "seed 000: the synchronous aggregate answers more than 10 devices (the first 10) instead of refusing",
+        _sync_device_limit_skipped,
+        (T_RULES + "test_sync_aggregate_refuses_more_than_ten_devices",),
+    ),
+    Mutant(
+        "error_gateway_envelope",
+        "D5: errors come in the gateway envelope {responseCode, message, fault} (D8 allows it elsewhere)",
+        _gateway_envelope,
+        (T_REPORTS + "test_every_error_answer_carries_the_error_model",),
     ),
     Mutant(
         "header_body_disagreement_accepted",
