@@ -43,12 +43,12 @@ check-generated: $(STAMP)
 	$(BIN)/python tools/generate.py --check
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tools tests contract_tests benchmarks conftest.py
-	$(BIN)/ruff format --check src tools tests contract_tests benchmarks conftest.py
+	$(BIN)/ruff check src tools tests benchmarks conftest.py
+	$(BIN)/ruff format --check src tools tests benchmarks conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict generated/hpl_client
-	$(BIN)/mypy --strict src tools tests contract_tests benchmarks conftest.py
+	$(BIN)/mypy --strict src tools tests benchmarks conftest.py
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -58,16 +58,12 @@ test: $(STAMP)
 # PROFILE=nightly draws many more examples. Reports land in reports/.
 contract: $(STAMP)
 	@mkdir -p reports
-	HPL_CONTRACT_REPORT_DIR=reports $(BIN)/pytest contract_tests -p no:cacheprovider \
-	  --ignore=contract_tests/test_spec.py --ignore=contract_tests/test_generated.py \
-	  --ignore=contract_tests/test_hooks.py --ignore=contract_tests/test_mutants.py \
-	  --ignore=contract_tests/test_target.py --ignore=contract_tests/test_divergence.py \
-	  --ignore=contract_tests/test_rule_labels.py \
+	HPL_CONTRACT_REPORT_DIR=reports $(BIN)/pytest src/hpl_contract -p no:cacheprovider \
 	  --junitxml=reports/contract-junit.xml
 
-# The whole contract suite against the true sandbox and each broken variant in contract_tests/mutants/.
+# The whole contract suite against the true sandbox and each broken variant in tests/contract/mutants/.
 mutants: $(STAMP)
-	$(BIN)/python -m contract_tests.mutants.run
+	$(BIN)/python -m tests.contract.mutants.run
 
 sandbox: $(STAMP)
 	$(BIN)/hpl-sandbox serve --host 127.0.0.1 --port $(PORT) --db $(DB) --workers $(WORKERS)

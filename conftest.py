@@ -1,4 +1,4 @@
-"""Hypothesis profiles shared by tests/ and contract_tests/, and the suite's clock switch.
+"""Hypothesis profiles shared by tests/ and the contract suite (src/hpl_contract/), and the suite's clock switch.
 
 `ci` (the default) is derandomized, so every run draws the same examples; `PROFILE=nightly` draws
 many more, from a fresh seed each night.

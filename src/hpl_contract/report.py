@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from contract_tests.rules import DECISION, DOCUMENTED, RULES, Source
+from hpl_contract.rules import DECISION, DOCUMENTED, RULES, Source
 
 # A failure example per (operation, check) is enough to reproduce it; more only bloat the report.
 EXAMPLES_PER_CHECK = 1

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests import strategies as gen
-from contract_tests import wire
-from contract_tests.rules import checking, rule
-from contract_tests.target import Target
-from contract_tests.wire import REPORTS, SESSIONS, SYNC_AGGREGATE, assert_error, assert_success, post_report
+from hpl_contract import strategies as gen
+from hpl_contract import wire
+from hpl_contract.rules import checking, rule
+from hpl_contract.target import Target
+from hpl_contract.wire import REPORTS, SESSIONS, SYNC_AGGREGATE, assert_error, assert_success, post_report
 from hpl_sandbox.testing import SandboxControl
 
 tokens_text = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=60)

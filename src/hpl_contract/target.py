@@ -257,7 +257,7 @@ def build_sandbox_app(mutant: str | None = None) -> Any:
     config = SandboxConfig(callback_backoff=0.05, callback_timeout=2.0, callback_max_attempts=3)
     if mutant is None:
         return create_app(config)
-    from contract_tests.mutants import MUTANTS
+    from tests.contract.mutants import MUTANTS
 
     if mutant not in MUTANTS:
         raise TargetError(f"unknown mutant {mutant!r}; known: {', '.join(sorted(MUTANTS))}")

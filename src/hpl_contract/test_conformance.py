@@ -18,12 +18,12 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
 
-from contract_tests import hooks, rules, wire
-from contract_tests import strategies as gen
-from contract_tests.listener import LISTENER_NAME, register_listener, suite_callback_url
-from contract_tests.report import Recorder
-from contract_tests.spec_loader import load_spec
-from contract_tests.target import Target, sandbox_devices, usable_target
+from hpl_contract import hooks, rules, wire
+from hpl_contract import strategies as gen
+from hpl_contract.listener import LISTENER_NAME, register_listener, suite_callback_url
+from hpl_contract.report import Recorder
+from hpl_contract.spec_loader import load_spec
+from hpl_contract.target import Target, sandbox_devices, usable_target
 
 SEED = int(os.environ.get("HPL_CONTRACT_SEED", "20221209"))
 CALLBACK_OPERATIONS = {"registerCallback", "deregisterCallback"}

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from contract_tests.target import Target
+from hpl_contract.target import Target
 
 
 @dataclass(frozen=True)

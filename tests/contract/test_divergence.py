@@ -1,7 +1,7 @@
 """Against a server other than the embedded sandbox, a broken decision of this project is reported as a
 divergence and the run passes, unless the strict switch is on; a broken documented rule fails the run.
 
-Proved with mutants of the sandbox (`contract_tests/mutants/`) served on loopback and checked as a
+Proved with mutants of the sandbox (`tests/contract/mutants/`) served on loopback and checked as a
 `BASE_URL`, each through the one or two contract tests that see it, in a pytest process of their own.
 """
 
@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from contract_tests.target import Login, fetch_tokens, sandbox_target
-from contract_tests.target import build_sandbox_app as build_app
+from hpl_contract.target import Login, fetch_tokens, sandbox_target
+from hpl_contract.target import build_sandbox_app as build_app
 from tests.serving import ThreadedServer
 
-ROOT = Path(__file__).resolve().parent.parent
-HEADER_TEST = "contract_tests/test_rules.py::test_a_header_disagreeing_with_the_body_is_refused"
-LIMIT_TEST = "contract_tests/test_rules.py::test_sync_aggregate_refuses_more_than_ten_devices"
-ERROR_TEST = "contract_tests/test_reports.py::test_every_error_answer_carries_the_error_model"
+ROOT = Path(__file__).resolve().parents[2]
+HEADER_TEST = "src/hpl_contract/test_rules.py::test_a_header_disagreeing_with_the_body_is_refused"
+LIMIT_TEST = "src/hpl_contract/test_rules.py::test_sync_aggregate_refuses_more_than_ten_devices"
+ERROR_TEST = "src/hpl_contract/test_reports.py::test_every_error_answer_carries_the_error_model"
 RUN_TIMEOUT = 300
 
 pytestmark = [

@@ -2,7 +2,7 @@
 
 Environment:
 * `BASE_URL` — check a live server instead of the embedded sandbox (see `target.py` for the rest).
-* `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox (`contract_tests/mutants/`).
+* `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox (`tests/contract/mutants/`).
 * `HPL_CONTRACT_REPORT_DIR` — write the Markdown report there (`make contract` sets `reports/`).
 * `HPL_CONTRACT_STRICT=1` (or `--strict-decisions`) — against a `BASE_URL`, fail the run on a
   divergence from a decision too; without it a test that broke only decisions (`rules.py`) is
@@ -19,8 +19,8 @@ import httpx
 import pytest
 from hypothesis import Phase, settings
 
-from contract_tests import report, rules, wire
-from contract_tests.listener import (
+from hpl_contract import report, rules, wire
+from hpl_contract.listener import (
     LISTENER_NAME,
     Listener,
     register_listener,
@@ -28,7 +28,7 @@ from contract_tests.listener import (
     shared_listener,
     suite_callback_url,
 )
-from contract_tests.target import Target, release_shared_target, shared_target, usable_target
+from hpl_contract.target import Target, release_shared_target, shared_target, usable_target
 from hpl_sandbox.testing import SandboxControl
 
 if os.environ.get("HPL_CONTRACT_MUTANT"):
@@ -37,17 +37,8 @@ if os.environ.get("HPL_CONTRACT_MUTANT"):
     settings.load_profile("mutant")
 
 RECORDER = pytest.StashKey[report.Recorder]()
-# Tests that need no server (the spec, the generated code, the hooks, the mutant check) stay out of
-# the report.
-OFFLINE_MODULES = {
-    "test_spec.py",
-    "test_generated.py",
-    "test_hooks.py",
-    "test_mutants.py",
-    "test_target.py",
-    "test_divergence.py",
-    "test_rule_labels.py",
-}
+# Every test module of this package talks to the target; the offline checks live in tests/contract/.
+SUITE_DIR = Path(__file__).resolve().parent
 
 
 STRICT_OPTION = "--strict-decisions"
@@ -83,9 +74,8 @@ def _recorder(config: pytest.Config) -> report.Recorder:
     return config.stash[RECORDER]
 
 
-def _is_online_contract_test(nodeid: str) -> bool:
-    path = nodeid.split("::", 1)[0]
-    return path.startswith("contract_tests/") and Path(path).name not in OFFLINE_MODULES
+def _is_online_contract_test(item: pytest.Item) -> bool:
+    return item.path.resolve().parent == SUITE_DIR
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -97,10 +87,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Without a label a failure could not say whether Verizon or this project set the rule.
-    unlabelled = rules.unlabelled(item for item in items if _is_online_contract_test(item.nodeid))
+    unlabelled = rules.unlabelled(item for item in items if _is_online_contract_test(item))
     if unlabelled:
         raise pytest.UsageError(
-            "contract tests without a rule label (@rule(...) from contract_tests/rules.py): " + ", ".join(unlabelled)
+            "contract tests without a rule label (@rule(...) from hpl_contract/rules.py): " + ", ".join(unlabelled)
         )
     if not os.environ.get("BASE_URL"):
         return
@@ -122,7 +112,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     test_report: pytest.TestReport = yield
-    if _is_online_contract_test(test_report.nodeid) and test_report.when in ("setup", "call"):
+    if _is_online_contract_test(item) and test_report.when in ("setup", "call"):
         recorder = _recorder(item.config)
         broken: set[str] = set()
         if test_report.failed and test_report.when == "call":
