@@ -53,13 +53,12 @@ typecheck: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
-# The embedded sandbox by default; BASE_URL=https://.../api/hyper-precise/v1 (and HPL_* credentials)
-# checks a live server, where a broken decision is a divergence unless HPL_CONTRACT_STRICT=1.
-# PROFILE=nightly draws many more examples. Reports land in reports/.
+# A thin call of the packaged command (src/hpl_contract/cli.py): the embedded sandbox by default;
+# BASE_URL=https://.../api/hyper-precise/v1 (and HPL_* credentials) checks a live server, where a broken
+# decision is a divergence unless HPL_CONTRACT_STRICT=1. PROFILE=nightly draws many more examples.
+# ARGS='--seed 7 --max-examples 10 -- -k rules' passes options on. Reports land in reports/.
 contract: $(STAMP)
-	@mkdir -p reports
-	HPL_CONTRACT_REPORT_DIR=reports $(BIN)/pytest src/hpl_contract -p no:cacheprovider \
-	  --junitxml=reports/contract-junit.xml
+	$(BIN)/hpl-contract --report-dir reports $(ARGS)
 
 # The whole contract suite against the true sandbox and each broken variant in tests/contract/mutants/.
 mutants: $(STAMP)

@@ -7,30 +7,42 @@ Environment:
 * `HPL_CONTRACT_STRICT=1` (or `--strict-decisions`) — against a `BASE_URL`, fail the run on a
   divergence from a decision too; without it a test that broke only decisions (`rules.py`) is
   reported as a divergence (an xfail with the rule) and the run passes.
+* `PROFILE`, `HPL_CONTRACT_MAX_EXAMPLES`, `HPL_CONTRACT_SEED`, `HPL_CONTRACT_INCLUDE` / `_EXCLUDE` —
+  see `profiles.py` and `test_conformance.py`; `hpl-contract` (cli.py) sets them from its options.
+
+A failed test's report is redacted (the run's secrets become the variables that hold them) and its
+one-line message names the rule, the operation and what was expected and seen, for JUnit readers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from hypothesis import Phase, settings
 
-from hpl_contract import report, rules, wire
+from hpl_contract import profiles, report, rules, wire
 from hpl_contract.listener import (
     LISTENER_NAME,
     Listener,
     register_listener,
     release_shared_listener,
+    remember_listeners,
+    restore_listeners,
     shared_listener,
     suite_callback_url,
 )
-from hpl_contract.target import Target, release_shared_target, shared_target, usable_target
+from hpl_contract.target import Target, opened_target, release_shared_target, usable_target
 from hpl_sandbox.testing import SandboxControl
 
+profiles.load()
 if os.environ.get("HPL_CONTRACT_MUTANT"):
     # Against a mutant only "caught or not" matters; shrinking each failure would only cost time.
     settings.register_profile("mutant", parent=settings.default, phases=[Phase.explicit, Phase.reuse, Phase.generate])
@@ -54,6 +66,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Registered here too, so that the suite runs under any configuration (an installed `hpl-contract`).
+MARKERS = (
+    "sandbox_only: needs the in-repo sandbox's control plane; skipped against other targets",
+    "rule(id, ...): the rules a contract test checks, each from Verizon's documentation or a decision",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+
+
 def _strict(config: pytest.Config) -> bool:
     option = bool(config.getoption(STRICT_OPTION, default=False))
     return option or os.environ.get("HPL_CONTRACT_STRICT", "").strip().lower() in ("1", "true", "yes")
@@ -67,9 +91,10 @@ def _against_sandbox() -> bool:
 def _recorder(config: pytest.Config) -> report.Recorder:
     if RECORDER not in config.stash:
         config.stash[RECORDER] = report.Recorder(
-            profile=os.environ.get("PROFILE", os.environ.get("HYPOTHESIS_PROFILE", "ci")),
+            profile=profiles.requested(),
             sandbox=_against_sandbox(),
             strict=_strict(config),
+            reproduce=report.reproduce_command(os.environ, strict=_strict(config)),
         )
     return config.stash[RECORDER]
 
@@ -117,8 +142,51 @@ def pytest_runtest_makereport(
         broken: set[str] = set()
         if test_report.failed and test_report.when == "call":
             broken = _judge(item, call, test_report, recorder)
+        if test_report.failed or (hasattr(test_report, "wasxfail") and call.excinfo is not None):
+            _redact(item, call, test_report)
         _count(recorder, test_report, rules.labels(item), broken)
     return test_report
+
+
+@dataclass
+class _Crash:
+    """What pytest's JUnit writer and short summary read off a failure: one line."""
+
+    path: str
+    lineno: int
+    message: str
+
+
+class _RedactedFailure:
+    """A failure's long report with the run's secrets replaced, and a one-line message."""
+
+    def __init__(self, text: str, crash: _Crash) -> None:
+        self.text = text
+        self.reprcrash = crash
+
+    def toterminal(self, out: Any) -> None:
+        for line in self.text.splitlines():
+            out.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _redact(item: pytest.Item, call: pytest.CallInfo[None], test_report: pytest.TestReport) -> None:
+    redactor = _redactor()
+    error = call.excinfo.value if call.excinfo is not None else None
+    text = redactor.text(test_report.longreprtext)
+    line = redactor.text(report.one_line(_operation(item), error, rules.breaches(), rules.labels(item)))
+    test_report.longrepr = _RedactedFailure(text, _Crash(str(item.path), 0, line))  # type: ignore[assignment]
+
+
+def _operation(item: pytest.Item) -> str:
+    """The operation a test exercised: the last request on the wire, else the schemathesis case's label."""
+    exchange = wire.last_exchange()
+    if exchange is not None and exchange.method:
+        return f"{exchange.method} {urlsplit(exchange.url).path}"
+    callspec = getattr(item, "callspec", None)
+    return str(callspec.id) if callspec is not None else item.name
 
 
 def _judge(
@@ -162,7 +230,8 @@ def _message(error: BaseException | None) -> str:
 
 def _redactor() -> wire.Redactor:
     try:
-        return wire.Redactor(shared_target().redactions())
+        target = opened_target()
+        return wire.Redactor(target.redactions() if target is not None else {})
     except Exception:
         # Without the target no secret is known; credential headers are still withheld by name.
         return wire.Redactor({})
@@ -198,6 +267,13 @@ def _count(
         recorder.tally(labels, "passed")
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Every listener the run registered goes, whatever failed; hpl-contract's own `finally` repeats it.
+    target = opened_target()
+    if target is not None:
+        _recorder(session.config).cleanup_problems.extend(restore_listeners(target))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     # The target and the listener may have started while collecting, before any fixture ran.
     release_shared_target()
@@ -208,12 +284,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     recorder = _recorder(config)
     if not (recorder.has_conformance_data or recorder.has_rule_data):
         return
+    recorder.exit_status = int(exitstatus)
     terminalreporter.section("contract summary")
     for line in report.summary_lines(recorder):
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(_redactor().text(line))
     directory = os.environ.get("HPL_CONTRACT_REPORT_DIR")
     if directory:
-        path = report.write(recorder, Path(directory))
+        path = report.write(recorder, Path(directory), _redactor())
         terminalreporter.write_line(f"report: {path}")
 
 
@@ -226,6 +303,9 @@ def recorder(request: pytest.FixtureRequest) -> report.Recorder:
 def target(request: pytest.FixtureRequest) -> Target:
     """The server under test; an unusable one ends the whole run at once, with the fix."""
     found = usable_target()
+    # A target that cannot list listeners gets no cleanup; its tests say what is wrong with it.
+    with contextlib.suppress(httpx.HTTPError, ValueError):
+        remember_listeners(found)
     recorder = _recorder(request.config)
     recorder.target = found.base_url if not found.is_sandbox else f"embedded sandbox at {found.base_url}"
     if os.environ.get("HPL_CONTRACT_MUTANT"):

@@ -41,8 +41,8 @@ def client(target: Target) -> Iterator[AuthenticatedClient]:
     tokens = target.tokens()
     with AuthenticatedClient(
         base_url=target.base_url,
-        token=tokens.access_token,
-        headers={"VZ-M2M-Token": tokens.m2m_token},
+        token=tokens.access_token.reveal(),
+        headers={"VZ-M2M-Token": tokens.m2m_token.reveal()},
         raise_on_unexpected_status=True,
         httpx_args={"event_hooks": {"response": [wire.remember]}},
     ) as authenticated:

@@ -70,18 +70,19 @@ def served(request: pytest.FixtureRequest) -> Iterator[Served]:
             BASE_URL=target.base_url,
             HPL_ACCOUNT=target.account,
             HPL_IMEIS=" ".join(target.imeis),
-            HPL_ACCESS_TOKEN=tokens.access_token,
-            HPL_M2M_TOKEN=tokens.m2m_token,
+            HPL_ACCESS_TOKEN=tokens.access_token.reveal(),
+            HPL_M2M_TOKEN=tokens.m2m_token.reveal(),
             HPL_CLIENT_ID=str(login.client_id),
-            HPL_CLIENT_SECRET=str(login.client_secret),
+            HPL_CLIENT_SECRET=login.client_secret.reveal() if login.client_secret else "",
         )
-        yield Served(env, _secrets(login, tokens.access_token, tokens.m2m_token))
+        yield Served(env, _secrets(login, tokens.access_token.reveal(), tokens.m2m_token.reveal()))
     finally:
         server.stop()
 
 
 def _secrets(login: Login, access_token: str, m2m_token: str) -> tuple[str, ...]:
-    return tuple(s for s in (login.client_secret, login.password, access_token, m2m_token) if s)
+    hidden = (login.client_secret, login.password)
+    return tuple(s for s in (*(h.reveal() for h in hidden if h), access_token, m2m_token) if s)
 
 
 def run_suite(served: Served, tmp_path: Path, tests: list[str], *options: str, strict: bool = False) -> Run:

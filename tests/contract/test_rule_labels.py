@@ -16,6 +16,7 @@ from schemathesis.checks import CHECKS
 
 import hpl_contract
 from hpl_contract import rules, wire
+from hpl_contract.secret import Secret
 from hpl_contract.target import Login, Target
 
 HERE = Path(__file__).resolve().parent
@@ -203,7 +204,7 @@ def test_only_a_set_of_known_decisions_can_diverge() -> None:
 
 
 def _target() -> Target:
-    login = Login("0844021539-00001", "client", "client-secret", "user", "user-password")
+    login = Login("0844021539-00001", "client", Secret("client-secret"), "user", Secret("user-password"))
     return Target("http://h/api/hyper-precise/v1", "http://h/o", "http://h/m", False, (login,), ("1",))
 
 
