@@ -184,7 +184,10 @@ def _operation(item: pytest.Item) -> str:
     """The operation a test exercised: the last request on the wire, else the schemathesis case's label."""
     exchange = wire.last_exchange()
     if exchange is not None and exchange.method:
-        return f"{exchange.method} {urlsplit(exchange.url).path}"
+        target = opened_target()
+        path = urlsplit(exchange.url).path
+        prefix = urlsplit(target.base_url).path if target is not None else ""
+        return f"{exchange.method} {path.removeprefix(prefix) if prefix else path}"
     callspec = getattr(item, "callspec", None)
     return str(callspec.id) if callspec is not None else item.name
 

@@ -488,13 +488,16 @@ def one_line(operation: str, error: BaseException | None, breaches: Iterable[Bre
     sides, in one line rather than a Python repr."""
     found = list(breaches)
     if found:
-        breach = found[0]
+        # Hypothesis replays the minimal failing example last, so the last breach is the one reported.
+        breach = found[-1]
         exchange = breach.exchange
+        expected = _first_line(breach.expected)
         seen = ""
-        if exchange is not None and exchange.status is not None:
+        if exchange is not None and exchange.status is not None and f"got {exchange.status}" not in expected:
             seen = f"; seen: {exchange.status} {_first_line(exchange.answer)[:160]}"
-        more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
-        line = f"{breach.rule}{more}: {operation}: {_first_line(breach.expected)}{seen}"
+        others = sorted({b.rule for b in found} - {breach.rule})
+        more = f" (also {', '.join(others)})" if others else ""
+        line = f"{breach.rule}{more}: {operation}: {expected}{seen}"
     elif isinstance(error, AssertionError):
         rule = labels[0] if labels else "assertion"
         line = f"{rule}: {operation}: {_first_line(str(error))}"
