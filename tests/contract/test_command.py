@@ -198,7 +198,8 @@ class FailedRun:
 @pytest.fixture(scope="module")
 def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedRun]:
     """`hpl-contract` in a process of its own, from a directory outside the repository, against a mutant
-    that breaks a documented rule, with client credentials, an M2M user and ready tokens all set."""
+    that breaks a documented rule, with client credentials, an M2M user and ready tokens all set, and
+    tracebacks that show every local variable."""
     server = ThreadedServer(build_app(FAILING_MUTANT))
     server.start()
     try:
@@ -215,6 +216,8 @@ def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedRun]:
             [
                 *(sys.executable, "-m", "hpl_contract.cli", "--base-url", target.base_url),
                 *("--report-dir", str(report_dir), "--max-examples", "3", "--", "-k", SELECTED),
+                # Local variables in tracebacks: request headers, logins, tokens, all on show.
+                *("-vv", "--showlocals", "--tb=long"),
             ],
             cwd=workdir,
             env=env,
