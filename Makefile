@@ -43,31 +43,26 @@ check-generated: $(STAMP)
 	$(BIN)/python tools/generate.py --check
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tools tests contract_tests benchmarks conftest.py
-	$(BIN)/ruff format --check src tools tests contract_tests benchmarks conftest.py
+	$(BIN)/ruff check src tools tests benchmarks conftest.py
+	$(BIN)/ruff format --check src tools tests benchmarks conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict generated/hpl_client
-	$(BIN)/mypy --strict src tools tests contract_tests benchmarks conftest.py
+	$(BIN)/mypy --strict src tools tests benchmarks conftest.py
 
 test: $(STAMP)
 	$(BIN)/pytest
 
-# The embedded sandbox by default; BASE_URL=https://.../api/hyper-precise/v1 (and HPL_* credentials)
-# checks a live server, where a broken decision is a divergence unless HPL_CONTRACT_STRICT=1.
-# PROFILE=nightly draws many more examples. Reports land in reports/.
+# A thin call of the packaged command (src/hpl_contract/cli.py): the embedded sandbox by default;
+# BASE_URL=https://.../api/hyper-precise/v1 (and HPL_* credentials) checks a live server, where a broken
+# decision is a divergence unless HPL_CONTRACT_STRICT=1. PROFILE=nightly draws many more examples.
+# ARGS='--seed 7 --max-examples 10 -- -k rules' passes options on. Reports land in reports/.
 contract: $(STAMP)
-	@mkdir -p reports
-	HPL_CONTRACT_REPORT_DIR=reports $(BIN)/pytest contract_tests -p no:cacheprovider \
-	  --ignore=contract_tests/test_spec.py --ignore=contract_tests/test_generated.py \
-	  --ignore=contract_tests/test_hooks.py --ignore=contract_tests/test_mutants.py \
-	  --ignore=contract_tests/test_target.py --ignore=contract_tests/test_divergence.py \
-	  --ignore=contract_tests/test_rule_labels.py \
-	  --junitxml=reports/contract-junit.xml
+	$(BIN)/hpl-contract --report-dir reports $(ARGS)
 
-# The whole contract suite against the true sandbox and each broken variant in contract_tests/mutants/.
+# The whole contract suite against the true sandbox and each broken variant in tests/contract/mutants/.
 mutants: $(STAMP)
-	$(BIN)/python -m contract_tests.mutants.run
+	$(BIN)/python -m tests.contract.mutants.run
 
 sandbox: $(STAMP)
 	$(BIN)/hpl-sandbox serve --host 127.0.0.1 --port $(PORT) --db $(DB) --workers $(WORKERS)

@@ -78,7 +78,7 @@ def run(*, generate_runs: int, fresh_clone: bool) -> Section:
     )
     env = dict(os.environ, PROFILE="ci")
     seconds, last, code = _timed(
-        [sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "src/hpl_contract", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         timeout=900,
         env=env,
@@ -86,7 +86,7 @@ def run(*, generate_runs: int, fresh_clone: bool) -> Section:
     section.rows.append(
         [
             "contract suite, CI profile, against the in-process sandbox",
-            "`PROFILE=ci pytest contract_tests`",
+            "`PROFILE=ci pytest src/hpl_contract`",
             f"{seconds:.1f}",
             f"exit {code}: {last}",
             f"≤ 180 s — {verdict(seconds <= 180 and code == 0)}",

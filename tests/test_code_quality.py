@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HAND_WRITTEN = ["src", "tools", "tests", "contract_tests", "benchmarks", "conftest.py"]
+HAND_WRITTEN = ["src", "tools", "tests", "benchmarks", "conftest.py"]
 BIN = Path(sys.executable).parent
 
 

@@ -1,10 +1,12 @@
-"""Issue 15 item 1, end to end: the built wheel, installed into a fresh venv outside the repository
-with its declared dependencies, gives a sandbox that finds its spec and checks `uri`, an `hpl` that
-knows its version, and types that `mypy --strict` accepts in a user's script."""
+"""Issue 15 items 1 and 8, end to end: the built wheel, installed with its `[contract]` extra into a
+fresh venv outside the repository, gives a sandbox that finds its spec and checks `uri`, an `hpl`
+that knows its version, types that `mypy --strict` accepts in a user's script, an `hpl-contract` that
+finds the installed sandbox conforming, and an `hpl_sandbox` fixture a user's pytest test gets."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +38,25 @@ def count_sessions(client: hpl.Client, imei: str) -> int:
 
 with hpl.Client(sandbox=True) as client:
     print(count_sessions(client, "709312034493372"), hpl.__version__)
+"""
+
+
+USER_TEST = """\
+import hpl
+
+
+def test_my_code_reads_the_sandbox(hpl_sandbox):
+    report = hpl_sandbox.client.sessions(account_number="0844021539-00001", imei="709312034493372")
+    assert report.sessions
+
+
+def test_my_code_sees_a_refusal(hpl_sandbox):
+    hpl_sandbox.control.force("getSessionsReport", 403)
+    try:
+        hpl_sandbox.client.sessions(account_number="0844021539-00001", imei="709312034493372")
+    except hpl.PermissionDeniedError:
+        return
+    raise AssertionError("the forced 403 did not reach the caller")
 """
 
 
@@ -92,7 +113,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        f"{wheel}[sandbox]",
+        f"{wheel}[contract]",
         timeout=300,
     )
     if install.returncode != 0 and "No matching distribution" in install.stderr + install.stdout:
@@ -207,3 +228,42 @@ def test_a_user_script_runs_and_is_clean_under_mypy_strict(installed: Installed,
         str(script),
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_installed_hpl_contract_finds_the_installed_sandbox_conforming(installed: Installed, served: str) -> None:
+    """The CI profile with few examples keeps this to a few tens of seconds; the suite is the installed one."""
+    reports = installed.workdir / "contract-reports"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HPL_ACCOUNT": "0844021539-00001",
+        "HPL_IMEIS": "709312034493372 709312035000000",
+        "HPL_CLIENT_ID": "sandbox-client-1",
+        "HPL_CLIENT_SECRET": "sandbox-secret-1",
+        "HPL_USERNAME": "sandbox-user-1",
+        "HPL_PASSWORD": "sandbox-password-1",
+    }
+    ran = subprocess.run(
+        [
+            *(str(installed.bin / "hpl-contract"), "--base-url", served + "/api/hyper-precise/v1"),
+            *("--report-dir", str(reports), "--profile", "ci", "--max-examples", "5"),
+        ],
+        cwd=installed.workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert str(installed.venv) in ran.stdout, "the suite that ran is not the installed one"
+    summary = json.loads((reports / "contract-summary.json").read_text(encoding="utf-8"))
+    assert summary["passed"] is True and summary["totals"]["passed"] > 0
+    assert "sandbox-secret-1" not in ran.stdout + (reports / "contract-junit.xml").read_text(encoding="utf-8")
+
+
+def test_a_user_test_gets_the_sandbox_through_the_installed_plugin(installed: Installed) -> None:
+    (installed.workdir / "test_user_code.py").write_text(USER_TEST, encoding="utf-8")
+    ran = installed.run(
+        str(installed.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user_code.py"
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
+    assert "2 passed" in ran.stdout

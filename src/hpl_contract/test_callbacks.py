@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contract_tests import strategies as gen
-from contract_tests.listener import Listener, reaches_loopback, register_listener
-from contract_tests.rules import checking, rule
-from contract_tests.target import Target
-from contract_tests.wire import (
+from hpl_contract import strategies as gen
+from hpl_contract.listener import Listener, reaches_loopback, register_listener
+from hpl_contract.rules import checking, rule
+from hpl_contract.target import Target
+from hpl_contract.wire import (
     ASYNC_AGGREGATE,
     SYNC_AGGREGATE,
     UUID,

@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from contract_tests.mutants import CATALOGUE
-from contract_tests.mutants.run import TRUE_SANDBOX, run_all, table
+from tests.contract.mutants import CATALOGUE
+from tests.contract.mutants.run import TRUE_SANDBOX, run_all, table
 
 
 def test_at_least_ten_mutants_each_break_a_different_promise() -> None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from hpl_contract.secret import Secret, secret
 from hpl_sandbox.testing import SandboxControl, ThreadedServer
 
 API_PREFIX = "/api/hyper-precise/v1"
@@ -45,25 +46,25 @@ class TargetError(Exception):
 
 @dataclass(frozen=True)
 class Login:
-    """One account's secrets: client credentials and M2M user, or ready tokens."""
+    """One account's secrets: client credentials and M2M user, or ready tokens (each a `Secret`)."""
 
     account: str
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: Secret | None = None
     username: str | None = None
-    password: str | None = None
-    access_token: str | None = None
-    m2m_token: str | None = None
+    password: Secret | None = None
+    access_token: Secret | None = None
+    m2m_token: Secret | None = None
 
 
 @dataclass(frozen=True)
 class Tokens:
     account: str
-    access_token: str
-    m2m_token: str
+    access_token: Secret
+    m2m_token: Secret
 
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}", "VZ-M2M-Token": self.m2m_token}
+        return {"Authorization": f"Bearer {self.access_token.reveal()}", "VZ-M2M-Token": self.m2m_token.reveal()}
 
 
 @dataclass
@@ -115,14 +116,19 @@ class Target:
                 (login.m2m_token, "$HPL_M2M_TOKEN"),
             ):
                 if value:
-                    found[value] = shown
+                    found[value.reveal()] = shown
             if login.client_id and login.client_secret:
-                basic = base64.b64encode(f"{login.client_id}:{login.client_secret}".encode()).decode()
-                found[basic] = "<base64 of $HPL_CLIENT_ID:$HPL_CLIENT_SECRET>"
+                pair = f"{login.client_id}:{login.client_secret.reveal()}"
+                found[base64.b64encode(pair.encode()).decode()] = "<base64 of $HPL_CLIENT_ID:$HPL_CLIENT_SECRET>"
         for tokens in self._issued:
-            found[tokens.access_token] = "$HPL_ACCESS_TOKEN"
-            found[tokens.m2m_token] = "$HPL_M2M_TOKEN"
+            found[tokens.access_token.reveal()] = "$HPL_ACCESS_TOKEN"
+            found[tokens.m2m_token.reveal()] = "$HPL_M2M_TOKEN"
         return found
+
+    def __repr__(self) -> str:
+        # Tracebacks and hypothesis print the fixture; only what identifies the target shows.
+        accounts = ", ".join(login.account for login in self.logins)
+        return f"Target(base_url={self.base_url!r}, accounts=[{accounts}], imeis={list(self.imeis)!r}, secrets=***)"
 
     def forget_tokens(self) -> None:
         self._tokens.clear()
@@ -139,7 +145,7 @@ class Target:
 
 def fetch_tokens(target: Target, login: Login) -> Tokens:
     """Obtain an OAuth2 access token and an M2M session token, as a client of the API would."""
-    access = login.access_token
+    access = login.access_token.reveal() if login.access_token else None
     with httpx.Client(timeout=15.0) as http:
         try:
             if access is None:
@@ -148,7 +154,7 @@ def fetch_tokens(target: Target, login: Login) -> Tokens:
                 answer = http.post(
                     target.oauth_url,
                     data={"grant_type": "client_credentials"},
-                    auth=(login.client_id, login.client_secret),
+                    auth=(login.client_id, login.client_secret.reveal()),
                 )
                 if answer.status_code != 200:
                     raise TargetError(
@@ -156,13 +162,13 @@ def fetch_tokens(target: Target, login: Login) -> Tokens:
                         "check HPL_CLIENT_ID / HPL_CLIENT_SECRET, or set HPL_OAUTH_URL."
                     )
                 access = str(answer.json()["access_token"])
-            m2m = login.m2m_token
+            m2m = login.m2m_token.reveal() if login.m2m_token else None
             if m2m is None:
                 if not (login.username and login.password):
                     raise TargetError(f"no M2M user for account {login.account}. {HOW_TO_TARGET}")
                 answer = http.post(
                     target.m2m_url,
-                    json={"username": login.username, "password": login.password},
+                    json={"username": login.username, "password": login.password.reveal()},
                     headers={"Authorization": f"Bearer {access}"},
                 )
                 if answer.status_code != 200:
@@ -173,7 +179,7 @@ def fetch_tokens(target: Target, login: Login) -> Tokens:
                 m2m = str(answer.json()["sessionToken"])
         except httpx.TransportError as error:
             raise TargetError(f"cannot reach the token service of {target.origin}: {error}. {HOW_TO_TARGET}") from error
-    return Tokens(account=login.account, access_token=access, m2m_token=m2m)
+    return Tokens(account=login.account, access_token=Secret(access), m2m_token=Secret(m2m))
 
 
 def live_target(env: Mapping[str, str]) -> Target:
@@ -194,11 +200,11 @@ def live_target(env: Mapping[str, str]) -> Target:
     login = Login(
         account=account,
         client_id=env.get("HPL_CLIENT_ID"),
-        client_secret=env.get("HPL_CLIENT_SECRET"),
+        client_secret=secret(env.get("HPL_CLIENT_SECRET")),
         username=env.get("HPL_USERNAME"),
-        password=env.get("HPL_PASSWORD"),
-        access_token=env.get("HPL_ACCESS_TOKEN"),
-        m2m_token=env.get("HPL_M2M_TOKEN"),
+        password=secret(env.get("HPL_PASSWORD")),
+        access_token=secret(env.get("HPL_ACCESS_TOKEN")),
+        m2m_token=secret(env.get("HPL_M2M_TOKEN")),
     )
     return Target(
         base_url=base_url,
@@ -216,9 +222,9 @@ def sandbox_target(origin: str) -> Target:
         Login(
             account=account,
             client_id=f"sandbox-client-{index}",
-            client_secret=f"sandbox-secret-{index}",
+            client_secret=Secret(f"sandbox-secret-{index}"),
             username=f"sandbox-user-{index}",
-            password=f"sandbox-password-{index}",
+            password=Secret(f"sandbox-password-{index}"),
         )
         for index, account in enumerate(SANDBOX_ACCOUNTS, start=1)
     )
@@ -257,7 +263,7 @@ def build_sandbox_app(mutant: str | None = None) -> Any:
     config = SandboxConfig(callback_backoff=0.05, callback_timeout=2.0, callback_max_attempts=3)
     if mutant is None:
         return create_app(config)
-    from contract_tests.mutants import MUTANTS
+    from tests.contract.mutants import MUTANTS
 
     if mutant not in MUTANTS:
         raise TargetError(f"unknown mutant {mutant!r}; known: {', '.join(sorted(MUTANTS))}")
@@ -293,6 +299,11 @@ def shared_target() -> Target:
     if not _SHARED:
         _SHARED.append(open_target(os.environ))
     return _SHARED[0][0]
+
+
+def opened_target() -> Target | None:
+    """The run's target if it is open, without opening it."""
+    return _SHARED[0][0] if _SHARED else None
 
 
 def release_shared_target() -> None:

@@ -35,8 +35,10 @@ from hypothesis import strategies as st
 
 import hpl_client.errors
 import hpl_client.models
-from contract_tests.model_strategies import documents
-from contract_tests.spec_loader import (
+from hpl_client import AuthenticatedClient
+from hpl_client.types import UNSET, UnknownEnumValue, UnknownIntEnumValue
+from hpl_contract.model_strategies import documents
+from hpl_contract.spec_loader import (
     JSON,
     SPEC_PATH,
     load_spec,
@@ -45,11 +47,9 @@ from contract_tests.spec_loader import (
     resolve,
     validation_errors,
 )
-from hpl_client import AuthenticatedClient
-from hpl_client.types import UNSET, UnknownEnumValue, UnknownIntEnumValue
 from tools.generate import GENERATED, TEMPLATES, diff_trees, generate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE_URL = "https://thingspace.verizon.com/api/hyper-precise/v1"
 BEARER, M2M = "bearer-token-for-tests", "m2m-token-for-tests"
 SPEC = load_spec()
@@ -598,7 +598,7 @@ def test_parse_response_keeps_the_raw_answer_beside_the_model(operation_id: str)
     assert content is None or result.parsed is not None
 
 
-PROBE_SPEC = ROOT / "contract_tests" / "fixtures" / "open_enum_probe.yaml"
+PROBE_SPEC = Path(__file__).resolve().parent / "fixtures" / "open_enum_probe.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -685,7 +685,7 @@ def test_an_unknown_enum_value_inside_a_one_of_error_envelope_is_kept(probe_pack
 
 HAND_WRITTEN = [
     ROOT / "conftest.py",
-    *(p for d in ("src", "tests", "contract_tests", "benchmarks", "tools") for p in sorted((ROOT / d).rglob("*.py"))),
+    *(p for d in ("src", "tests", "benchmarks", "tools") for p in sorted((ROOT / d).rglob("*.py"))),
 ]
 
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from contract_tests.hooks import ACCOUNT, IMEI, SESSIONS, SYNC_AGGREGATE, Semantics, device_count, header_text
-from contract_tests.spec_loader import load_spec
+from hpl_contract.hooks import ACCOUNT, IMEI, SESSIONS, SYNC_AGGREGATE, Semantics, device_count, header_text
+from hpl_contract.spec_loader import load_spec
 
 OWNED = ("709312034493372", "709312035000000", "709312035000001")
 SEMANTICS = Semantics(

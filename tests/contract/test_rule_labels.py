@@ -14,16 +14,19 @@ from pathlib import Path
 import pytest
 from schemathesis.checks import CHECKS
 
-from contract_tests import rules, wire
-from contract_tests.conftest import OFFLINE_MODULES
-from contract_tests.target import Login, Target
+import hpl_contract
+from hpl_contract import rules, wire
+from hpl_contract.secret import Secret
+from hpl_contract.target import Login, Target
 
 HERE = Path(__file__).resolve().parent
+# The online suite: every test module there talks to the target.
+SUITE = Path(hpl_contract.__file__).resolve().parent
 RULE_ID = re.compile(r"^(doc|D[1-8])\.[a-z0-9][a-z0-9-]*$")
 
 
 def online_modules() -> list[Path]:
-    return sorted(p for p in HERE.glob("test_*.py") if p.name not in OFFLINE_MODULES)
+    return sorted(SUITE.glob("test_*.py"))
 
 
 def _is_rule_call(node: ast.expr) -> bool:
@@ -67,7 +70,7 @@ def test_every_online_contract_test_is_labelled_with_the_rules_it_checks() -> No
 def test_every_rule_id_written_in_the_suite_is_registered() -> None:
     """A rule id in any label, `checking` block or mapping of the suite exists in the registry."""
     # This module writes unknown ids on purpose, to see them refused.
-    sources = [p for p in HERE.glob("*.py") if p.name != Path(__file__).name]
+    sources = [p for p in (*SUITE.glob("*.py"), *HERE.glob("*.py")) if p.name != Path(__file__).name]
     written = {s for path in sources for s in _string_literals(path) if RULE_ID.match(s)}
     assert written, "the scan found no rule ids at all"
     assert written <= set(rules.RULES), f"unknown rule ids: {sorted(written - set(rules.RULES))}"
@@ -75,7 +78,12 @@ def test_every_rule_id_written_in_the_suite_is_registered() -> None:
 
 def test_every_registered_rule_is_checked_somewhere() -> None:
     """No rule of the registry is dead: each is named by a test, a `checking` block or a check mapping."""
-    used = {s for path in HERE.glob("*.py") if path.name != "rules.py" for s in _string_literals(path)}
+    used = {
+        s
+        for path in (*SUITE.glob("*.py"), *HERE.glob("*.py"))
+        if path.name != "rules.py"
+        for s in _string_literals(path)
+    }
     used |= set(rules.CHECK_RULES.values())
     assert set(rules.RULES) <= used, f"rules no check uses: {sorted(set(rules.RULES) - used)}"
 
@@ -97,7 +105,7 @@ def test_documented_rules_cite_verizon_sources_and_decisions_cite_their_d_number
 
 def test_the_readme_table_gives_every_rule_with_its_source() -> None:
     """The README's rule → source table lists exactly the registry's rules, each with its source kind."""
-    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    readme = (HERE.parents[1] / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([^`]+)` \| ([^|]+) \|", readme, flags=re.MULTILINE))
     listed = {rule_id: source for rule_id, source in rows.items() if RULE_ID.match(rule_id)}
     assert set(listed) == set(rules.RULES), sorted(set(listed) ^ set(rules.RULES))
@@ -196,7 +204,7 @@ def test_only_a_set_of_known_decisions_can_diverge() -> None:
 
 
 def _target() -> Target:
-    login = Login("0844021539-00001", "client", "client-secret", "user", "user-password")
+    login = Login("0844021539-00001", "client", Secret("client-secret"), "user", Secret("user-password"))
     return Target("http://h/api/hyper-precise/v1", "http://h/o", "http://h/m", False, (login,), ("1",))
 
 

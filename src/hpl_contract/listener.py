@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from contract_tests.target import Target
+from hpl_contract.target import Target, TargetError
 
 
 @dataclass(frozen=True)
@@ -138,3 +138,62 @@ def register_listener(api: httpx.Client, target: Target, name: str, url: str, ac
         headers=target.auth_headers(account),
     )
     assert response.status_code == 200, f"registering listener {name!r} failed: {response.status_code} {response.text}"
+
+
+# --- Leaving the target's listeners as the run found them -------------------------------------------------
+
+_BEFORE: dict[str, dict[str, str]] = {}
+"""The listeners (name → URL) of the run's account before the run; empty until `remember_listeners`.
+Only the first login's account: the suite registers for no other, and fetching another account's
+tokens up front would change which token a server saw last (mutants `bearer_ignored` and
+`m2m_token_ignored` replay exactly that one)."""
+
+
+def _listed(http: httpx.Client, target: Target, account: str, headers: dict[str, str]) -> dict[str, str]:
+    answer = http.get(target.url("/callbacks"), params={"accountNumber": account}, headers=headers)
+    answer.raise_for_status()
+    listed = answer.json()
+    return {str(item["name"]): str(item.get("url", "")) for item in listed if isinstance(item, dict) and "name" in item}
+
+
+def remember_listeners(target: Target) -> None:
+    """Note the account's listeners before any test registers or removes one (once per run)."""
+    if _BEFORE:
+        return
+    with httpx.Client(timeout=15.0) as http:
+        _BEFORE[target.account] = _listed(http, target, target.account, target.auth_headers())
+
+
+def restore_listeners(target: Target) -> list[str]:
+    """Remove every listener the run registered and put back any it removed or re-aimed; returns what
+    could not be restored (one line each). Idempotent: a second call does nothing."""
+    problems: list[str] = []
+    before = dict(_BEFORE)
+    _BEFORE.clear()
+    with httpx.Client(timeout=15.0) as http:
+        for account, kept in before.items():
+            try:
+                # Fresh tokens: tests may have expired the cached ones (the sandbox's clock moves).
+                headers = target.tokens(account, fresh=True).headers()
+                now = _listed(http, target, account, headers)
+                for name in sorted(set(now) - set(kept)):
+                    answer = http.delete(
+                        target.url("/callbacks"),
+                        params={"accountNumber": account, "service": name},
+                        headers=headers,
+                    )
+                    if answer.status_code not in (200, 204, 404):
+                        problems.append(f"listener {name!r} of {account} not removed: {answer.status_code}")
+                for name, url in sorted(kept.items()):
+                    if now.get(name) != url:
+                        answer = http.post(
+                            target.url("/callbacks"),
+                            params={"accountNumber": account},
+                            json={"name": name, "url": url},
+                            headers=headers,
+                        )
+                        if answer.status_code != 200:
+                            problems.append(f"listener {name!r} of {account} not restored: {answer.status_code}")
+            except (httpx.HTTPError, ValueError, TypeError, TargetError) as error:
+                problems.append(f"listeners of {account} not restored: {type(error).__name__}: {error}")
+    return problems

@@ -11,11 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests import strategies as gen
-from contract_tests import wire
-from contract_tests.hooks import format_date
-from contract_tests.rules import checking, rule
-from contract_tests.target import Target
 from hpl_client.api.callback_listeners import list_registered_callbacks
 from hpl_client.api.device_reports import (
     calculate_aggregated_report_asynchronous,
@@ -34,6 +29,11 @@ from hpl_client.models import (
 )
 from hpl_client.models.no_session_flag import NoSessionFlag
 from hpl_client.types import UNSET, Unset
+from hpl_contract import strategies as gen
+from hpl_contract import wire
+from hpl_contract.hooks import format_date
+from hpl_contract.rules import checking, rule
+from hpl_contract.target import Target
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,8 @@ def client(target: Target) -> Iterator[AuthenticatedClient]:
     tokens = target.tokens()
     with AuthenticatedClient(
         base_url=target.base_url,
-        token=tokens.access_token,
-        headers={"VZ-M2M-Token": tokens.m2m_token},
+        token=tokens.access_token.reveal(),
+        headers={"VZ-M2M-Token": tokens.m2m_token.reveal()},
         raise_on_unexpected_status=True,
         httpx_args={"event_hooks": {"response": [wire.remember]}},
     ) as authenticated:

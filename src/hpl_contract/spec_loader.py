@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "hpl-device-reports.yaml"
+from hpl_sandbox.spec import SPEC_RESOURCE
+
+# The copy shipped in hpl_sandbox; in the repository a symlink to openapi/hpl-device-reports.yaml.
+SPEC_PATH = Path(str(files("hpl_sandbox").joinpath(SPEC_RESOURCE))).resolve()
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 JSON = dict[str, Any]

@@ -4,19 +4,27 @@ with every divergence from a decision and every failure shown as curl.
 
 The conformance test and the suite's conftest feed a `Recorder`; the conftest prints `summary_lines`
 at the end of the run and, when `HPL_CONTRACT_REPORT_DIR` is set, writes `contract-report.md` and
-`contract-summary.json` there.
+`contract-summary.json` there, both passed through the run's redactor as they are written.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from contract_tests.rules import DECISION, DOCUMENTED, RULES, Source
+from hpl_contract.rules import DECISION, DOCUMENTED, RULES, Breach, Source
+
+if TYPE_CHECKING:
+    from hpl_contract.wire import Redactor
+
+DEFAULT_SEED = 20221209
 
 # A failure example per (operation, check) is enough to reproduce it; more only bloat the report.
 EXAMPLES_PER_CHECK = 1
@@ -100,6 +108,15 @@ class Recorder:
     tests_failed: int = 0
     tests_diverged: int = 0
     tests_skipped: int = 0
+    reproduce: str = ""
+    """The `hpl-contract` command line that repeats this run."""
+    exit_status: int | None = None
+    cleanup_problems: list[str] = field(default_factory=list)
+    """Listeners the run could not remove or put back."""
+
+    @property
+    def passed(self) -> bool:
+        return self.tests_failed == 0 and self.exit_status in (0, None)
 
     def tally(self, rule_ids: tuple[str, ...] | list[str] | set[str], outcome: str) -> None:
         """Count one test outcome against each rule it concerns."""
@@ -186,6 +203,7 @@ def summary_lines(recorder: Recorder) -> list[str]:
     for divergence in recorder.divergences:
         lines.append(f"divergence {divergence.rule} ({RULES[divergence.rule].reference}) in {divergence.test}")
         lines.append(f"  request: {divergence.request}")
+    lines.extend(f"cleanup: {problem}" for problem in recorder.cleanup_problems)
     return lines
 
 
@@ -273,6 +291,20 @@ def markdown(recorder: Recorder) -> str:
         out += ["```", failure.message.strip(), "```", ""]
         if failure.request:
             out += ["Last request:", "", "```sh", failure.request, "```", ""]
+    if recorder.cleanup_problems:
+        out += ["", "## Listeners left on the target", ""]
+        out += [f"* {problem}" for problem in recorder.cleanup_problems]
+    out += [
+        "",
+        "## How to reproduce",
+        "",
+        "With the same `HPL_*` variables exported (credentials are never written here):",
+        "",
+        "```sh",
+        "pip install 'thingspace-hpl[contract]'",
+        recorder.reproduce or "hpl-contract",
+        "```",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -355,6 +387,7 @@ def _markdown_divergences(recorder: Recorder) -> list[str]:
 
 def summary_document(recorder: Recorder) -> dict[str, Any]:
     """The JSON summary: the run, the operations, the rules by source, the divergences and failures."""
+    cases = recorder.totals()
     sources: dict[str, Any] = {}
     for source in SOURCE_TITLES:
         tallies = recorder.by_source(source)
@@ -373,6 +406,19 @@ def summary_document(recorder: Recorder) -> dict[str, Any]:
         }
     return {
         "target": recorder.target,
+        "passed": recorder.passed,
+        "exit_status": recorder.exit_status,
+        "totals": {
+            "tests": recorder.tests_passed + recorder.tests_failed + recorder.tests_diverged + recorder.tests_skipped,
+            "passed": recorder.tests_passed,
+            "failed": recorder.tests_failed,
+            "diverged": recorder.tests_diverged,
+            "skipped": recorder.tests_skipped,
+            "cases": cases.cases,
+            "failed_cases": cases.failed_cases,
+        },
+        "reproduce": recorder.reproduce,
+        "cleanup_problems": list(recorder.cleanup_problems),
         "sandbox": recorder.sandbox,
         "strict": recorder.strict,
         "profile": recorder.profile,
@@ -413,10 +459,74 @@ def summary_document(recorder: Recorder) -> dict[str, Any]:
     }
 
 
-def write(recorder: Recorder, directory: Path) -> Path:
+def write(recorder: Recorder, directory: Path, redactor: Redactor | None = None) -> Path:
+    """Write the Markdown report and the JSON summary; every secret the redactor knows is replaced."""
+
+    def clean(text: str) -> str:
+        return redactor.text(text) if redactor is not None else text
+
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "contract-report.md"
-    path.write_text(markdown(recorder), encoding="utf-8")
+    path.write_text(clean(markdown(recorder)), encoding="utf-8")
     summary = summary_document(recorder)
-    (directory / "contract-summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (directory / "contract-summary.json").write_text(clean(json.dumps(summary, indent=2)) + "\n", encoding="utf-8")
     return path
+
+
+# --- One line per failure, for JUnit readers and the short summary --------------------------------------
+
+LINE_LIMIT = 400
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def one_line(operation: str, error: BaseException | None, breaches: Iterable[Breach], labels: tuple[str, ...]) -> str:
+    """`rule: operation: what was expected; seen: what came back` — the check, the operation and both
+    sides, in one line rather than a Python repr."""
+    found = list(breaches)
+    if found:
+        # Hypothesis replays the minimal failing example last, so the last breach is the one reported.
+        breach = found[-1]
+        exchange = breach.exchange
+        expected = _first_line(breach.expected)
+        seen = ""
+        if exchange is not None and exchange.status is not None and f"got {exchange.status}" not in expected:
+            seen = f"; seen: {exchange.status} {_first_line(exchange.answer)[:160]}"
+        others = sorted({b.rule for b in found} - {breach.rule})
+        more = f" (also {', '.join(others)})" if others else ""
+        line = f"{breach.rule}{more}: {operation}: {expected}{seen}"
+    elif isinstance(error, AssertionError):
+        rule = labels[0] if labels else "assertion"
+        line = f"{rule}: {operation}: {_first_line(str(error))}"
+    elif isinstance(error, BaseExceptionGroup):
+        parts = "; ".join(_first_line(str(part)) for part in error.exceptions[:3])
+        line = f"{labels[0] if labels else 'checks'}: {operation}: {len(error.exceptions)} failures: {parts}"
+    elif error is not None:
+        line = f"{type(error).__name__} at {operation}: {_first_line(str(error))}"
+    else:
+        line = f"failed at {operation}"
+    line = re.sub(r"\s+", " ", line)
+    return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
+
+
+# --- The command line that repeats a run ------------------------------------------------------------------
+
+
+def reproduce_command(env: Mapping[str, str], *, strict: bool) -> str:
+    """`hpl-contract …` with the run's target and knobs, no secret (those stay in the environment)."""
+    parts = ["hpl-contract"]
+    if env.get("BASE_URL"):
+        parts += ["--base-url", env["BASE_URL"]]
+    parts += ["--profile", env.get("PROFILE") or env.get("HYPOTHESIS_PROFILE") or "ci"]
+    parts += ["--seed", env.get("HPL_CONTRACT_SEED") or str(DEFAULT_SEED)]
+    if env.get("HPL_CONTRACT_MAX_EXAMPLES"):
+        parts += ["--max-examples", env["HPL_CONTRACT_MAX_EXAMPLES"]]
+    for option, variable in (("--include", "HPL_CONTRACT_INCLUDE"), ("--exclude", "HPL_CONTRACT_EXCLUDE")):
+        for operation_id in env.get(variable, "").replace(",", " ").split():
+            parts += [option, operation_id]
+    if strict:
+        parts.append("--strict")
+    return " ".join(shlex.quote(part) for part in parts)

@@ -303,7 +303,7 @@ def rule(*rule_ids: str) -> pytest.MarkDecorator:
         raise ValueError("a contract test names at least one rule")
     unknown = [r for r in rule_ids if r not in RULES]
     if unknown:
-        raise KeyError(f"unknown rules {unknown}; add them to contract_tests/rules.py")
+        raise KeyError(f"unknown rules {unknown}; add them to src/hpl_contract/rules.py")
     return pytest.mark.rule(*rule_ids)
 
 
@@ -365,11 +365,11 @@ def attribute(error: BaseException, found: Iterable[Breach]) -> None:
 def checking(rule_id: str) -> Iterator[None]:
     """Attribute an assertion failing inside the block to `rule_id`, with the last exchange on the wire."""
     if rule_id not in RULES:
-        raise KeyError(f"unknown rule {rule_id!r}; add it to contract_tests/rules.py")
+        raise KeyError(f"unknown rule {rule_id!r}; add it to src/hpl_contract/rules.py")
     try:
         yield
     except AssertionError as error:
-        from contract_tests import wire
+        from hpl_contract import wire
 
         attribute(error, [Breach(rule_id, str(error), wire.last_exchange())])
         raise

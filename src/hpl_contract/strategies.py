@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from contract_tests.hooks import format_date
+from hpl_contract.hooks import format_date
 
 
 def profile() -> settings:

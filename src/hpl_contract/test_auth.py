@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests import strategies as gen
-from contract_tests import wire
-from contract_tests.rules import checking, rule
-from contract_tests.target import Target
-from contract_tests.wire import REPORTS, SESSIONS, SYNC_AGGREGATE, assert_error, assert_success, post_report
+from hpl_contract import strategies as gen
+from hpl_contract import wire
+from hpl_contract.rules import checking, rule
+from hpl_contract.target import Target
+from hpl_contract.wire import REPORTS, SESSIONS, SYNC_AGGREGATE, assert_error, assert_success, post_report
 from hpl_sandbox.testing import SandboxControl
 
 tokens_text = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=60)
@@ -142,12 +142,12 @@ def test_token_service_refuses_a_wrong_client_secret(target: Target) -> None:
     """Documented (get-credentials page, RFC 6749 §5.2): the OAuth2 token service answers a wrong secret
     with 401 `invalid_client`."""
     login = target.logins[0]
-    if not login.client_id:
+    if not (login.client_id and login.client_secret):
         pytest.skip("the target was given ready tokens, not client credentials")
     response = httpx.post(
         target.oauth_url,
         data={"grant_type": "client_credentials"},
-        auth=(login.client_id, f"{login.client_secret}-wrong"),
+        auth=(login.client_id, f"{login.client_secret.reveal()}-wrong"),
         timeout=15.0,
     )
     wire.remember(response)

@@ -1,7 +1,7 @@
 """Against a server other than the embedded sandbox, a broken decision of this project is reported as a
 divergence and the run passes, unless the strict switch is on; a broken documented rule fails the run.
 
-Proved with mutants of the sandbox (`contract_tests/mutants/`) served on loopback and checked as a
+Proved with mutants of the sandbox (`tests/contract/mutants/`) served on loopback and checked as a
 `BASE_URL`, each through the one or two contract tests that see it, in a pytest process of their own.
 """
 
@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from contract_tests.target import Login, fetch_tokens, sandbox_target
-from contract_tests.target import build_sandbox_app as build_app
+from hpl_contract.target import Login, fetch_tokens, sandbox_target
+from hpl_contract.target import build_sandbox_app as build_app
 from tests.serving import ThreadedServer
 
-ROOT = Path(__file__).resolve().parent.parent
-HEADER_TEST = "contract_tests/test_rules.py::test_a_header_disagreeing_with_the_body_is_refused"
-LIMIT_TEST = "contract_tests/test_rules.py::test_sync_aggregate_refuses_more_than_ten_devices"
-ERROR_TEST = "contract_tests/test_reports.py::test_every_error_answer_carries_the_error_model"
+ROOT = Path(__file__).resolve().parents[2]
+HEADER_TEST = "src/hpl_contract/test_rules.py::test_a_header_disagreeing_with_the_body_is_refused"
+LIMIT_TEST = "src/hpl_contract/test_rules.py::test_sync_aggregate_refuses_more_than_ten_devices"
+ERROR_TEST = "src/hpl_contract/test_reports.py::test_every_error_answer_carries_the_error_model"
 RUN_TIMEOUT = 300
 
 pytestmark = [
@@ -70,18 +70,19 @@ def served(request: pytest.FixtureRequest) -> Iterator[Served]:
             BASE_URL=target.base_url,
             HPL_ACCOUNT=target.account,
             HPL_IMEIS=" ".join(target.imeis),
-            HPL_ACCESS_TOKEN=tokens.access_token,
-            HPL_M2M_TOKEN=tokens.m2m_token,
+            HPL_ACCESS_TOKEN=tokens.access_token.reveal(),
+            HPL_M2M_TOKEN=tokens.m2m_token.reveal(),
             HPL_CLIENT_ID=str(login.client_id),
-            HPL_CLIENT_SECRET=str(login.client_secret),
+            HPL_CLIENT_SECRET=login.client_secret.reveal() if login.client_secret else "",
         )
-        yield Served(env, _secrets(login, tokens.access_token, tokens.m2m_token))
+        yield Served(env, _secrets(login, tokens.access_token.reveal(), tokens.m2m_token.reveal()))
     finally:
         server.stop()
 
 
 def _secrets(login: Login, access_token: str, m2m_token: str) -> tuple[str, ...]:
-    return tuple(s for s in (login.client_secret, login.password, access_token, m2m_token) if s)
+    hidden = (login.client_secret, login.password)
+    return tuple(s for s in (*(h.reveal() for h in hidden if h), access_token, m2m_token) if s)
 
 
 def run_suite(served: Served, tmp_path: Path, tests: list[str], *options: str, strict: bool = False) -> Run:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from contract_tests.spec_loader import (
+from hpl_contract.spec_loader import (
     JSON,
     load_spec,
     operation_by_id,

@@ -1,7 +1,7 @@
 """Run the contract suite against the true sandbox and against every mutant; print who caught what.
 
-    python -m contract_tests.mutants.run            # the whole suite per mutant (make mutants)
-    python -m contract_tests.mutants.run --quick    # only each mutant's `caught_by` tests
+    python -m tests.contract.mutants.run            # the whole suite per mutant (make mutants)
+    python -m tests.contract.mutants.run --quick    # only each mutant's `caught_by` tests
 
 Exit status 0 only when the true sandbox passes and every mutant is caught.
 """
@@ -19,19 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract_tests.mutants import CATALOGUE, MUTANTS
+from tests.contract.mutants import CATALOGUE, MUTANTS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # What `make contract` runs: every module that talks to the target.
-SUITE = (
-    "contract_tests",
-    "--ignore=contract_tests/test_spec.py",
-    "--ignore=contract_tests/test_generated.py",
-    "--ignore=contract_tests/test_hooks.py",
-    "--ignore=contract_tests/test_mutants.py",
-    "--ignore=contract_tests/test_divergence.py",
-    "--ignore=contract_tests/test_rule_labels.py",
-)
+SUITE = ("src/hpl_contract",)
 TRUE_SANDBOX = "(true sandbox)"
 # The quick subsets queue few asynchronous reports, so their deliveries come at once; a mutant that
 # loses callbacks then costs seconds, not the full suite's patient wait behind the conformance backlog.

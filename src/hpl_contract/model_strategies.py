@@ -14,7 +14,7 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
-from contract_tests.spec_loader import JSON, load_spec
+from hpl_contract.spec_loader import JSON, load_spec
 
 
 @functools.cache

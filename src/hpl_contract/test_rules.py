@@ -12,11 +12,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from contract_tests import strategies as gen
-from contract_tests.hooks import format_date
-from contract_tests.rules import checking, rule
-from contract_tests.target import SANDBOX_REFUSING_IMEIS, Target
-from contract_tests.wire import (
+from hpl_contract import strategies as gen
+from hpl_contract.hooks import format_date
+from hpl_contract.rules import checking, rule
+from hpl_contract.target import SANDBOX_REFUSING_IMEIS, Target
+from hpl_contract.wire import (
     ASYNC_AGGREGATE,
     REPORTS,
     SESSIONS,

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.rules import checking
-from contract_tests.spec_loader import component_validator
+from hpl_contract.rules import checking
+from hpl_contract.spec_loader import component_validator
 
 SESSIONS = "/report/sessions"
 SYNC_AGGREGATE = "/report/aggregate"

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from contract_tests.mutants.rewrite import ASGIApp, Exchange, Rewrite
+from tests.contract.mutants.rewrite import ASGIApp, Exchange, Rewrite
 
-T_AUTH = "contract_tests/test_auth.py::"
-T_RULES = "contract_tests/test_rules.py::"
-T_REPORTS = "contract_tests/test_reports.py::"
-T_CALLBACKS = "contract_tests/test_callbacks.py::"
+T_AUTH = "src/hpl_contract/test_auth.py::"
+T_RULES = "src/hpl_contract/test_rules.py::"
+T_REPORTS = "src/hpl_contract/test_reports.py::"
+T_CALLBACKS = "src/hpl_contract/test_callbacks.py::"
 
 
 @dataclass(frozen=True)

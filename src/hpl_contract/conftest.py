@@ -2,52 +2,55 @@
 
 Environment:
 * `BASE_URL` — check a live server instead of the embedded sandbox (see `target.py` for the rest).
-* `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox (`contract_tests/mutants/`).
+* `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox (`tests/contract/mutants/`).
 * `HPL_CONTRACT_REPORT_DIR` — write the Markdown report there (`make contract` sets `reports/`).
 * `HPL_CONTRACT_STRICT=1` (or `--strict-decisions`) — against a `BASE_URL`, fail the run on a
   divergence from a decision too; without it a test that broke only decisions (`rules.py`) is
   reported as a divergence (an xfail with the rule) and the run passes.
+* `PROFILE`, `HPL_CONTRACT_MAX_EXAMPLES`, `HPL_CONTRACT_SEED`, `HPL_CONTRACT_INCLUDE` / `_EXCLUDE` —
+  see `profiles.py` and `test_conformance.py`; `hpl-contract` (cli.py) sets them from its options.
+
+A failed test's report is redacted (the run's secrets become the variables that hold them) and its
+one-line message names the rule, the operation and what was expected and seen, for JUnit readers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from hypothesis import Phase, settings
 
-from contract_tests import report, rules, wire
-from contract_tests.listener import (
+from hpl_contract import profiles, report, rules, wire
+from hpl_contract.listener import (
     LISTENER_NAME,
     Listener,
     register_listener,
     release_shared_listener,
+    remember_listeners,
+    restore_listeners,
     shared_listener,
     suite_callback_url,
 )
-from contract_tests.target import Target, release_shared_target, shared_target, usable_target
+from hpl_contract.target import Target, opened_target, release_shared_target, usable_target
 from hpl_sandbox.testing import SandboxControl
 
+profiles.load()
 if os.environ.get("HPL_CONTRACT_MUTANT"):
     # Against a mutant only "caught or not" matters; shrinking each failure would only cost time.
     settings.register_profile("mutant", parent=settings.default, phases=[Phase.explicit, Phase.reuse, Phase.generate])
     settings.load_profile("mutant")
 
 RECORDER = pytest.StashKey[report.Recorder]()
-# Tests that need no server (the spec, the generated code, the hooks, the mutant check) stay out of
-# the report.
-OFFLINE_MODULES = {
-    "test_spec.py",
-    "test_generated.py",
-    "test_hooks.py",
-    "test_mutants.py",
-    "test_target.py",
-    "test_divergence.py",
-    "test_rule_labels.py",
-}
+# Every test module of this package talks to the target; the offline checks live in tests/contract/.
+SUITE_DIR = Path(__file__).resolve().parent
 
 
 STRICT_OPTION = "--strict-decisions"
@@ -63,6 +66,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Registered here too, so that the suite runs under any configuration (an installed `hpl-contract`).
+MARKERS = (
+    "sandbox_only: needs the in-repo sandbox's control plane; skipped against other targets",
+    "rule(id, ...): the rules a contract test checks, each from Verizon's documentation or a decision",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+
+
 def _strict(config: pytest.Config) -> bool:
     option = bool(config.getoption(STRICT_OPTION, default=False))
     return option or os.environ.get("HPL_CONTRACT_STRICT", "").strip().lower() in ("1", "true", "yes")
@@ -76,16 +91,16 @@ def _against_sandbox() -> bool:
 def _recorder(config: pytest.Config) -> report.Recorder:
     if RECORDER not in config.stash:
         config.stash[RECORDER] = report.Recorder(
-            profile=os.environ.get("PROFILE", os.environ.get("HYPOTHESIS_PROFILE", "ci")),
+            profile=profiles.requested(),
             sandbox=_against_sandbox(),
             strict=_strict(config),
+            reproduce=report.reproduce_command(os.environ, strict=_strict(config)),
         )
     return config.stash[RECORDER]
 
 
-def _is_online_contract_test(nodeid: str) -> bool:
-    path = nodeid.split("::", 1)[0]
-    return path.startswith("contract_tests/") and Path(path).name not in OFFLINE_MODULES
+def _is_online_contract_test(item: pytest.Item) -> bool:
+    return item.path.resolve().parent == SUITE_DIR
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -97,10 +112,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Without a label a failure could not say whether Verizon or this project set the rule.
-    unlabelled = rules.unlabelled(item for item in items if _is_online_contract_test(item.nodeid))
+    unlabelled = rules.unlabelled(item for item in items if _is_online_contract_test(item))
     if unlabelled:
         raise pytest.UsageError(
-            "contract tests without a rule label (@rule(...) from contract_tests/rules.py): " + ", ".join(unlabelled)
+            "contract tests without a rule label (@rule(...) from hpl_contract/rules.py): " + ", ".join(unlabelled)
         )
     if not os.environ.get("BASE_URL"):
         return
@@ -122,13 +137,59 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     test_report: pytest.TestReport = yield
-    if _is_online_contract_test(test_report.nodeid) and test_report.when in ("setup", "call"):
+    if _is_online_contract_test(item) and test_report.when in ("setup", "call"):
         recorder = _recorder(item.config)
         broken: set[str] = set()
         if test_report.failed and test_report.when == "call":
             broken = _judge(item, call, test_report, recorder)
+        if test_report.failed or (hasattr(test_report, "wasxfail") and call.excinfo is not None):
+            _redact(item, call, test_report)
         _count(recorder, test_report, rules.labels(item), broken)
     return test_report
+
+
+@dataclass
+class _Crash:
+    """What pytest's JUnit writer and short summary read off a failure: one line."""
+
+    path: str
+    lineno: int
+    message: str
+
+
+class _RedactedFailure:
+    """A failure's long report with the run's secrets replaced, and a one-line message."""
+
+    def __init__(self, text: str, crash: _Crash) -> None:
+        self.text = text
+        self.reprcrash = crash
+
+    def toterminal(self, out: Any) -> None:
+        for line in self.text.splitlines():
+            out.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _redact(item: pytest.Item, call: pytest.CallInfo[None], test_report: pytest.TestReport) -> None:
+    redactor = _redactor()
+    error = call.excinfo.value if call.excinfo is not None else None
+    text = redactor.text(test_report.longreprtext)
+    line = redactor.text(report.one_line(_operation(item), error, rules.breaches(), rules.labels(item)))
+    test_report.longrepr = _RedactedFailure(text, _Crash(str(item.path), 0, line))  # type: ignore[assignment]
+
+
+def _operation(item: pytest.Item) -> str:
+    """The operation a test exercised: the last request on the wire, else the schemathesis case's label."""
+    exchange = wire.last_exchange()
+    if exchange is not None and exchange.method:
+        target = opened_target()
+        path = urlsplit(exchange.url).path
+        prefix = urlsplit(target.base_url).path if target is not None else ""
+        return f"{exchange.method} {path.removeprefix(prefix) if prefix else path}"
+    callspec = getattr(item, "callspec", None)
+    return str(callspec.id) if callspec is not None else item.name
 
 
 def _judge(
@@ -172,7 +233,8 @@ def _message(error: BaseException | None) -> str:
 
 def _redactor() -> wire.Redactor:
     try:
-        return wire.Redactor(shared_target().redactions())
+        target = opened_target()
+        return wire.Redactor(target.redactions() if target is not None else {})
     except Exception:
         # Without the target no secret is known; credential headers are still withheld by name.
         return wire.Redactor({})
@@ -208,6 +270,13 @@ def _count(
         recorder.tally(labels, "passed")
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Every listener the run registered goes, whatever failed; hpl-contract's own `finally` repeats it.
+    target = opened_target()
+    if target is not None:
+        _recorder(session.config).cleanup_problems.extend(restore_listeners(target))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     # The target and the listener may have started while collecting, before any fixture ran.
     release_shared_target()
@@ -218,12 +287,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     recorder = _recorder(config)
     if not (recorder.has_conformance_data or recorder.has_rule_data):
         return
+    recorder.exit_status = int(exitstatus)
     terminalreporter.section("contract summary")
     for line in report.summary_lines(recorder):
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(_redactor().text(line))
     directory = os.environ.get("HPL_CONTRACT_REPORT_DIR")
     if directory:
-        path = report.write(recorder, Path(directory))
+        path = report.write(recorder, Path(directory), _redactor())
         terminalreporter.write_line(f"report: {path}")
 
 
@@ -236,6 +306,9 @@ def recorder(request: pytest.FixtureRequest) -> report.Recorder:
 def target(request: pytest.FixtureRequest) -> Target:
     """The server under test; an unusable one ends the whole run at once, with the fix."""
     found = usable_target()
+    # A target that cannot list listeners gets no cleanup; its tests say what is wrong with it.
+    with contextlib.suppress(httpx.HTTPError, ValueError):
+        remember_listeners(found)
     recorder = _recorder(request.config)
     recorder.target = found.base_url if not found.is_sandbox else f"embedded sandbox at {found.base_url}"
     if os.environ.get("HPL_CONTRACT_MUTANT"):

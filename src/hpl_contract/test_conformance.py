@@ -17,15 +17,16 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
+from schemathesis.schemas import BaseSchema
 
-from contract_tests import hooks, rules, wire
-from contract_tests import strategies as gen
-from contract_tests.listener import LISTENER_NAME, register_listener, suite_callback_url
-from contract_tests.report import Recorder
-from contract_tests.spec_loader import load_spec
-from contract_tests.target import Target, sandbox_devices, usable_target
+from hpl_contract import hooks, rules, wire
+from hpl_contract import strategies as gen
+from hpl_contract.listener import LISTENER_NAME, register_listener, suite_callback_url
+from hpl_contract.report import DEFAULT_SEED, Recorder
+from hpl_contract.spec_loader import load_spec
+from hpl_contract.target import Target, sandbox_devices, usable_target
 
-SEED = int(os.environ.get("HPL_CONTRACT_SEED", "20221209"))
+SEED = int(os.environ.get("HPL_CONTRACT_SEED") or DEFAULT_SEED)
 CALLBACK_OPERATIONS = {"registerCallback", "deregisterCallback"}
 
 
@@ -80,9 +81,21 @@ def _spec_for_generation() -> dict[str, Any]:
     return spec
 
 
+def _selected(schema: BaseSchema) -> BaseSchema:
+    """Only the operations `HPL_CONTRACT_INCLUDE` names, less those of `HPL_CONTRACT_EXCLUDE` (operation
+    ids; `hpl-contract --include/--exclude` sets them and refuses an unknown id)."""
+    include = os.environ.get("HPL_CONTRACT_INCLUDE", "").replace(",", " ").split()
+    exclude = os.environ.get("HPL_CONTRACT_EXCLUDE", "").replace(",", " ").split()
+    if include:
+        schema = schema.include(operation_id=include)
+    if exclude:
+        schema = schema.exclude(operation_id=exclude)
+    return schema
+
+
 # Examples and coverage cases are built while pytest collects, so the target must be known then.
 TARGET = usable_target()
-schema = schemathesis.openapi.from_dict(_spec_for_generation(), config=_config())
+schema = _selected(schemathesis.openapi.from_dict(_spec_for_generation(), config=_config()))
 schema.config.update(base_url=TARGET.base_url)
 SEMANTICS = _semantics(TARGET)
 hooks.install(schema, SEMANTICS)
@@ -107,8 +120,8 @@ def _reproducible_curl(case: Any, headers: dict[str, str], target: Target) -> st
     curl: str = case.as_curl_command(headers=headers, base_url=target.base_url)
     tokens = target.tokens()
     for secret, variable, header in (
-        (f"Bearer {tokens.access_token}", "Bearer $HPL_ACCESS_TOKEN", "Authorization"),
-        (tokens.m2m_token, "$HPL_M2M_TOKEN", "VZ-M2M-Token"),
+        (f"Bearer {tokens.access_token.reveal()}", "Bearer $HPL_ACCESS_TOKEN", "Authorization"),
+        (tokens.m2m_token.reveal(), "$HPL_M2M_TOKEN", "VZ-M2M-Token"),
     ):
         curl = curl.replace(f"-H '{header}: [Filtered]'", f'-H "{header}: {variable}"')
         curl = curl.replace(f"-H '{header}: {secret}'", f'-H "{header}: {variable}"')

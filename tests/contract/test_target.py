@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.serving import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_an_unreachable_base_url_ends_the_run_with_the_fix() -> None:
@@ -23,7 +23,7 @@ def test_an_unreachable_base_url_ends_the_run_with_the_fix() -> None:
         "HPL_IMEIS": "709312034493372",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "contract_tests/test_reports.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "src/hpl_contract/test_reports.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,
