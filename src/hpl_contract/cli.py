@@ -216,6 +216,9 @@ def _run(args: argparse.Namespace, passthrough: list[str], known: dict[str, str]
     sys.stderr = RedactingStream(stderr, secrets)
     try:
         try:
+            # A target cached earlier in this process (an embedding test session, an earlier run) was
+            # built from other settings; this run's target comes from this run's environment.
+            release_shared_target()
             target = shared_target()
             check_target(target)
         except TargetError as error:
