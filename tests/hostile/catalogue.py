@@ -58,9 +58,9 @@ from tests.hostile.server import Answer, json_answer, raw_answer
 TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
 SESSIONS = {"id": DEVICE, "txid": TXID, "sessions": [{"startTime": "2026-01-01T00:00:00Z", "numBytes": 5}]}
 SESSIONS_BODY = json.dumps(SESSIONS).encode()
-# Strings that must never appear in an exception: both tokens the fake token services issue, the
-# two credentials the clients send, and the tokens the hostile token services hand out.
-SECRETS = ("ACCESS-SECRET", "SESSION-SECRET", "fake-client-secret-value", "fake-password-value", "secret-tok")
+# Strings that must never appear in an exception: every token the fake token services issue (all
+# hold SECRET, `secret-tok` aside), and the two credentials the clients send.
+SECRETS = ("SECRET", "secret-tok", "fake-client-secret-value", "fake-password-value")
 # The default retry policy makes 4 attempts, with 3 back-off waits, of an answer retried throughout.
 RETRIES = 4
 
@@ -856,9 +856,9 @@ def _token_cases() -> list[Case]:
         return json_answer(200, {"access_token": value, "token_type": "bearer", "expires_in": 3600})
 
     unusable = {
-        "non_ascii": ("secret-tök", "a non-ASCII character"),
-        "crlf_header_injection": ("secret-tok\r\nX-Injected: 1", "a line break and a second header"),
-        "inner_space": ("secret tok", "a space"),
+        "non_ascii": ("ACCESS-SECRET-tök", "a non-ASCII character"),
+        "crlf_header_injection": ("ACCESS-SECRET\r\nX-Injected: 1", "a line break and a second header"),
+        "inner_space": ("ACCESS SECRET", "a space"),
     }
     return [
         Case(
