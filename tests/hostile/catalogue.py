@@ -716,6 +716,14 @@ def _api_cases() -> list[Case]:
             ),
         ),
         Case(
+            "retry_after_120_on_503",
+            "503 with `Retry-After: 120`: over the 60 s cap though well inside the default deadline "
+            "(300 s), so it is the cap, not the deadline, that makes `hpl` raise at once.",
+            answer=Answer(503, headers=(("Retry-After", "120"),)),
+            generated=Parsed(503),
+            hpl=Raises(hpl.UnexpectedStatusError, {"status_code": 503, "retry_after": 120.0}, says="retry after 120 s"),
+        ),
+        Case(
             "retry_after_2_on_503",
             "503 with `Retry-After: 2`, then a report: within the cap, so `hpl` waits at least 2 s and asks again.",
             answers=(Answer(503, headers=(("Retry-After", "2"),)), json_answer(200, SESSIONS)),
