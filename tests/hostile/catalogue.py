@@ -56,7 +56,8 @@ from tests.hostile.clients import DEVICE, OTHER_DEVICE
 from tests.hostile.server import Answer, json_answer, raw_answer
 
 TXID = "60c07fff-470b-4d6d-afcc-75e6a7c238f6"
-SESSIONS = {"id": DEVICE, "txid": TXID, "sessions": [{"startTime": "2026-01-01T00:00:00Z", "numBytes": 5}]}
+_DAY = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).strftime("%Y-%m-%dT00:00:00Z")
+SESSIONS = {"id": DEVICE, "txid": TXID, "sessions": [{"startTime": _DAY, "numBytes": 5}]}
 SESSIONS_BODY = json.dumps(SESSIONS).encode()
 # Strings that must never appear in an exception: every token the fake token services issue (all
 # hold SECRET, `secret-tok` aside), and the two credentials the clients send.
@@ -551,7 +552,7 @@ def _api_cases() -> list[Case]:
         # -- values a strict parser would refuse ---------------------------------------------------
         Case(
             "lowercase_t_and_z_in_dates",
-            "`2025-06-01t10:00:00z`: valid RFC 3339 (section 5.6 allows lowercase t and z). Both "
+            "A date-time written `YYYY-MM-DDtHH:MM:SSz`: valid RFC 3339 (section 5.6 allows lowercase t and z). Both "
             "clients read it as the same aware datetime as its uppercase form.",
             answer=json_answer(
                 200, {"id": DEVICE, "txid": TXID, "sessions": [{"startTime": _MOMENT, "endTime": _MOMENT.upper()}]}
