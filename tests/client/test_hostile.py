@@ -1,14 +1,14 @@
-"""Hostile answers: whatever a service or a token service sends, `hpl.Client` and `hpl.AsyncClient`
-keep the README's promises (issue 13) — every exception is an `hpl` type with its cause chained, one
-deadline bounds a whole call, no secret is shown, `Retry-After` is honoured up to a cap, permanent
-errors are not retried, and both error envelopes of decision D8 read the same."""
+"""Hostile answers: what `hpl.Client`, `hpl.AsyncClient` and the `hpl` command promise (issue 13)
+beyond what one answer shows. What each client does with each odd answer is in the catalogue,
+`tests/hostile/catalogue.py`; here are the rest: how long the deadline lets a call run, a
+deadline across retries, token renewal over time, secrets in transport errors and ready tokens,
+the sandbox's permanent 500, and the command line."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import io
-import json
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,11 +25,10 @@ import hpl
 from hpl import cli
 from hpl_sandbox.testing import SandboxControl
 from tests.client import fakes
-from tests.client.conftest import ACCOUNT, DEVICE, MULTI_ACCOUNT, Sleeps
+from tests.client.conftest import ACCOUNT, DEVICE, MULTI_ACCOUNT
 from tests.serving import serve
 
 FLAVOURS = ["sync", "async"]
-SECRETS = ("ACCESS-SECRET", "SESSION-SECRET", "fake-client-secret-value", "fake-password-value")
 
 
 class Clock:
@@ -58,8 +57,6 @@ def call(
 ) -> Any:
     """Run one client method against `service` with the sync or the async client."""
     kwargs: dict[str, Any] = {"account_number": ACCOUNT, "imei": DEVICE}
-    if method == "start_async_aggregate":
-        kwargs = {"account_number": ACCOUNT, "imeis": [DEVICE]}
     settings: dict[str, Any] = {
         "credentials": fakes.CREDENTIALS,
         "transport": service.transport,
@@ -104,85 +101,13 @@ class Drip(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield b" "
 
 
-# -- every exception is an hpl type, with its cause -----------------------------------------------
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_false_gzip_content_encoding_is_a_network_error_with_the_decoding_error_as_cause(flavour: str) -> None:
-    lie = httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b'{"id": "x"}'))
-    error = raised(flavour, fakes.FakeService([lie]))
-    assert isinstance(error, hpl.NetworkError)
-    assert isinstance(error.__cause__, httpx.DecodingError)
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_json_nested_100000_deep_in_a_success_body_is_an_invalid_response(flavour: str) -> None:
-    deep = httpx.Response(200, content=b"[" * 100_000, headers={"content-type": "application/json"})
-    error = raised(flavour, fakes.FakeService([deep]))
-    assert isinstance(error, hpl.InvalidResponseError)
-    assert isinstance(error.__cause__, RecursionError)
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_json_nested_100000_deep_in_an_error_body_is_still_the_statuss_error(flavour: str) -> None:
-    deep = httpx.Response(400, content=b"[" * 100_000, headers={"content-type": "application/json"})
-    error = raised(flavour, fakes.FakeService([deep]))
-    assert isinstance(error, hpl.BadRequestError) and error.error_code is None
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_body_that_breaks_the_spec_keeps_the_parsers_exception_as_cause(flavour: str) -> None:
-    error = raised(flavour, fakes.FakeService([fakes.json_response(200, {"sessions": []})]))
-    assert isinstance(error, hpl.InvalidResponseError)
-    assert isinstance(error.__cause__, KeyError)
-
-
-@pytest.mark.parametrize("value", ["²", "٣", "1e9", "-5", "Mon, 99 Foo 99999 99:99:99 GMT"])
-def test_a_retry_after_that_is_not_a_number_or_a_date_is_ignored(value: str, sleeps: Sleeps) -> None:
-    service = fakes.FakeService([httpx.Response(503, headers={b"Retry-After": value.encode()})])
-    retry = hpl.RetryPolicy(sleep=sleeps, async_sleep=sleeps.asleep)
-    assert call("sync", service, retry=retry).id == DEVICE
-    assert len(sleeps.calls) == 1 and sleeps.calls[0] <= retry.backoff_base
-
-
 # -- tokens: checked before use, never shown ------------------------------------------------------
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_token_with_a_trailing_newline_is_used_without_it(flavour: str) -> None:
-    service = fakes.FakeService()
-    service.token_script = [fakes.json_response(200, {"access_token": "ACCESS-SECRET-1\n", "expires_in": 3600})]
-    service.issued = 1
-    assert call(flavour, service).id == DEVICE
-    assert service.api_requests[0].headers["Authorization"] == "Bearer ACCESS-SECRET-1"
-
-
-@pytest.mark.parametrize("token", ["ACCESS-SECRET-tök", "ACCESS-SECRET\r\nX-Injected: 1", "ACCESS SECRET"])
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_token_that_cannot_be_a_header_is_refused_without_showing_it(flavour: str, token: str) -> None:
-    service = fakes.FakeService()
-    service.token_script = [fakes.json_response(200, {"access_token": token, "expires_in": 3600})]
-    error = raised(flavour, service)
-    assert isinstance(error, hpl.InvalidResponseError)
-    assert "access_token" in str(error)
-    assert "SECRET" not in shown(error) + error.text
-    assert service.login_requests == [] and service.api_requests == []
 
 
 def test_a_ready_token_that_cannot_be_a_header_is_refused_without_showing_it() -> None:
     with pytest.raises(ValueError, match="session_token is not a valid header value") as caught:
         hpl.Client(fakes.BASE_URL, access_token="ACCESS-SECRET", session_token="SESSION-SECRET\n1")
     assert "SECRET" not in shown(caught.value)
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_token_service_error_that_echoes_the_secret_does_not_show_it(flavour: str) -> None:
-    service = fakes.FakeService()
-    echo = {"error": "invalid_client", "error_description": "bad secret fake-client-secret-value"}
-    service.token_script = [fakes.json_response(401, echo)]
-    error = raised(flavour, service)
-    assert isinstance(error, hpl.AuthenticationError)
-    assert "fake-client-secret-value" not in shown(error) + error.text
 
 
 def test_a_transport_error_that_quotes_a_token_does_not_show_it() -> None:
@@ -199,13 +124,12 @@ def test_a_transport_error_that_quotes_a_token_does_not_show_it() -> None:
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_body_dripped_slowly_stops_at_the_deadline(flavour: str) -> None:
+def test_a_body_dripped_slowly_stops_at_the_deadline_not_after_the_body(flavour: str) -> None:
+    # Which error it is, is in the catalogue (body_dripped_past_the_deadline); this is when it comes.
     service = fakes.FakeService([httpx.Response(200, stream=Drip())])
     started = time.monotonic()
-    error = raised(flavour, service, deadline=0.5, timeout=5.0)
+    raised(flavour, service, deadline=0.5, timeout=5.0)
     elapsed = time.monotonic() - started
-    assert isinstance(error, hpl.DeadlineExceededError)
-    assert isinstance(error, hpl.NetworkError)
     assert 0.4 < elapsed < 2.0
 
 
@@ -227,29 +151,6 @@ def test_a_deadline_of_zero_is_refused() -> None:
 
 
 # -- retries: Retry-After up to a cap, permanent errors never -------------------------------------
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_retry_after_beyond_the_cap_raises_at_once_with_the_time_to_wait(flavour: str) -> None:
-    sleeps = Sleeps()
-    service = fakes.FakeService(
-        [fakes.json_response(429, {"errorCode": "X", "errorMessage": "slow down"}, {"Retry-After": "3600"})]
-    )
-    retry = hpl.RetryPolicy(sleep=sleeps, async_sleep=sleeps.asleep)
-    error = raised(flavour, service, retry=retry)
-    assert isinstance(error, hpl.UnexpectedStatusError) and error.retry_after == 3600
-    assert "retry after 3600 s" in str(error)
-    assert sleeps.calls == [] and len(service.api_requests) == 1
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_500_the_spec_documents_as_permanent_is_not_retried(flavour: str) -> None:
-    sleeps = Sleeps()
-    several = {"errorCode": "INTERNAL_ERROR", "errorMessage": "Device is active in several accounts"}
-    service = fakes.FakeService([fakes.json_response(500, several)])
-    error = raised(flavour, service, retry=hpl.RetryPolicy(sleep=sleeps, async_sleep=sleeps.asleep))
-    assert isinstance(error, hpl.InternalServerError)
-    assert sleeps.calls == [] and len(service.api_requests) == 1
 
 
 def test_the_sandboxs_device_in_several_accounts_is_asked_once(sandbox: SandboxControl, client: hpl.Client) -> None:
@@ -279,76 +180,6 @@ def test_a_token_living_30_s_is_renewed_in_the_last_tenth_of_its_life() -> None:
         clock.now += 28
         client.sessions(account_number=ACCOUNT, imei=DEVICE)
     assert len(service.token_requests) == 2 and len(service.api_requests) == 2
-
-
-# -- error bodies ---------------------------------------------------------------------------------
-
-ENVELOPES = {
-    "errorCode": {"errorCode": "INVALID_ACCESS", "errorMessage": "Access denied"},
-    "gateway": {
-        "responseCode": "INVALID_ACCESS",
-        "message": "Access denied",
-        "fault": {"code": "900906", "message": "No matching resource", "description": "Access failure"},
-    },
-}
-
-
-@pytest.mark.parametrize("envelope", list(ENVELOPES))
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_both_error_envelopes_give_the_same_typed_error(flavour: str, envelope: str) -> None:
-    error = raised(flavour, fakes.FakeService([fakes.json_response(403, ENVELOPES[envelope])]))
-    assert isinstance(error, hpl.PermissionDeniedError)
-    assert (error.status_code, error.error_code, error.error_message) == (403, "INVALID_ACCESS", "Access denied")
-
-
-def test_the_gateway_envelopes_fault_code_is_kept() -> None:
-    error = raised("sync", fakes.FakeService([fakes.json_response(403, ENVELOPES["gateway"])]))
-    assert isinstance(error, hpl.ApiError) and error.fault_code == "900906"
-
-
-def test_a_gateway_envelope_with_only_a_fault_gives_the_faults_code_and_message() -> None:
-    body = {"fault": {"code": 900906, "message": "No matching resource", "description": "Access failure"}}
-    error = raised("sync", fakes.FakeService([fakes.json_response(404, body)]))
-    assert isinstance(error, hpl.NotFoundError)
-    assert (error.error_code, error.error_message) == ("900906", "No matching resource")
-
-
-def test_a_byte_order_mark_before_an_error_body_keeps_the_code() -> None:
-    body = "\ufeff" + json.dumps({"errorCode": "INVALID_PARAMETER", "errorMessage": "Device Not Found"})
-    reply = httpx.Response(400, content=body.encode(), headers={"content-type": "application/json"})
-    error = raised("sync", fakes.FakeService([reply]))
-    assert isinstance(error, hpl.BadRequestError)
-    assert (error.error_code, error.error_message) == ("INVALID_PARAMETER", "Device Not Found")
-
-
-def test_an_error_code_too_long_to_print_is_left_out() -> None:
-    reply = httpx.Response(400, content=b'{"errorCode": 1' + b"0" * 5000 + b', "errorMessage": "x"}')
-    error = raised("sync", fakes.FakeService([reply]))
-    assert isinstance(error, hpl.BadRequestError) and error.error_code is None
-
-
-# -- answers of the asynchronous aggregate and dates ----------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "body", [{"txid": None, "status": "QUEUED"}, {"txid": " ", "status": "QUEUED"}, {"status": "QUEUED"}]
-)
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_an_async_answer_without_a_txid_is_an_invalid_response(flavour: str, body: dict[str, Any]) -> None:
-    error = raised(flavour, fakes.FakeService([fakes.json_response(200, body)]), "start_async_aggregate")
-    assert isinstance(error, hpl.InvalidResponseError)
-    assert "txid" in str(error)
-
-
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_lowercase_t_and_z_in_a_reports_dates_are_accepted(flavour: str) -> None:
-    moment = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).strftime("%Y-%m-%dt%H:%M:%Sz")
-    sessions = [{"startTime": moment, "endTime": moment.upper(), "numBytes": 5}]
-    service = fakes.FakeService([fakes.json_response(200, {"id": DEVICE, "txid": "t", "sessions": sessions})])
-    report = call(flavour, service)
-    [session] = report.sessions
-    assert session.start_time == session.end_time
-    assert session.start_time.tzinfo is not None
 
 
 # -- the command line -----------------------------------------------------------------------------
