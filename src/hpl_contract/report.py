@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpl_contract.rules import DECISION, DOCUMENTED, RULES, Breach, Source
+from hpl_contract.rules import DECISION, DECISION_SECTIONS, DOCUMENTED, RULES, Breach, Source
 
 if TYPE_CHECKING:
     from hpl_contract.wire import Redactor
@@ -357,10 +357,12 @@ def _markdown_divergences(recorder: Recorder) -> list[str]:
     ]
     for d in recorder.divergences:
         rule = RULES[d.rule]
+        why = ", ".join(DECISION_SECTIONS[r] for r in rule.references if r in DECISION_SECTIONS)
         out += [
             f"### `{d.rule}` (decision {rule.reference})",
             "",
             f"* Rule: {rule.statement}",
+            f"* Why we decided so: {why}",
             f"* Test: `{d.test}`",
             "",
             "Request:",
@@ -444,6 +446,7 @@ def summary_document(recorder: Recorder) -> dict[str, Any]:
             {
                 "rule": d.rule,
                 "decision": RULES[d.rule].reference,
+                "decision_sections": [DECISION_SECTIONS[r] for r in RULES[d.rule].references if r in DECISION_SECTIONS],
                 "statement": RULES[d.rule].statement,
                 "test": d.test,
                 "request": d.request,

@@ -6,10 +6,10 @@ an assertion inside `with checking("doc.sync-aggregate-max-10-devices"):` is att
 test's label. Against a server other than the embedded sandbox, a test that broke only decisions is
 reported as a divergence rather than a failure (see `conftest.py`); everything else fails as before.
 
-Sources: the seed files are `../shared/seeds/` of the project's developer guidance (Verizon's doc pages
-and the vendor SDK's documentation); the verdicts behind each classification are in
-`../shared/research/public-sources.md` §2, where "NS" and "DD" rules are ours (decisions D1–D8 of
-`../shared/decisions/api-contract.md`).
+Sources: the seed files are the vendor documents the project was created from (Verizon's doc pages
+and the vendor SDK's documentation); the decisions D1–D8 are stated, with what each rests on, in the
+repository's docs/decisions.md (`DECISION_SECTIONS` below links each one; tests/test_decisions.py keeps
+the links equal to its headings).
 """
 
 from __future__ import annotations
@@ -37,6 +37,17 @@ SOURCES: dict[str, str] = {
     "sdk 2.0.0": "the vendor's Python SDK sdksio-verizon-apis-sdk 2.0.0 (public-sources.md, source C)",
 }
 DECISIONS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
+# Each decision's section of docs/decisions.md, which says what was decided and why.
+DECISION_SECTIONS: dict[str, str] = {
+    "D1": "docs/decisions.md#d1-servers-and-paths",
+    "D2": "docs/decisions.md#d2-header-parameters-and-the-body",
+    "D3": "docs/decisions.md#d3-request-models",
+    "D4": "docs/decisions.md#d4-rules-the-schema-cannot-state",
+    "D5": "docs/decisions.md#d5-responses-and-errors",
+    "D6": "docs/decisions.md#d6-authentication",
+    "D7": "docs/decisions.md#d7-asynchronous-reports-and-callbacks",
+    "D8": "docs/decisions.md#d8-what-the-current-public-sources-add",
+}
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,8 @@ def test_a_broken_decision_is_reported_as_a_divergence_and_the_run_passes(served
     assert run.summary["tests"] == {"passed": 0, "failed": 0, "diverged": 1, "skipped": 0}
     assert "## Divergences from this project's decisions" in run.markdown
     assert "### `D2.header-body-agreement` (decision D2)" in run.markdown
+    assert "* Why we decided so: docs/decisions.md#d2-header-parameters-and-the-body" in run.markdown
+    assert divergence["decision_sections"] == ["docs/decisions.md#d2-header-parameters-and-the-body"]
     assert not run.leaked(), "a secret appears in the output or the reports"
 
 
