@@ -376,7 +376,7 @@ class SandboxApp(Starlette):
         raw, too_large = await _read_limited(
             _body_chunks(receive), headers.get("content-length", ""), sandbox.config.max_body_bytes
         )
-        forced = await control.apply_forced(sandbox, operation.operation_id)
+        forced = await sandbox.forced.answer(operation.operation_id)
         if forced is not None:
             await forced(scope, receive, send)
             return raw

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from time import time_ns
 from typing import Any
 
@@ -124,6 +125,14 @@ def _render(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def _stamp_cleared(db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT INTO sandbox_state (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+        (CLEARED_KEY, time_ns()),
+    )
+
+
 # A buffered call: (wall-clock ns, sandbox time ms, method, path, raw headers, body, status).
 _Pending = tuple[int, int, str, str, tuple[Any, ...], bytes, int]
 
@@ -142,14 +151,18 @@ class Journal:
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def clear(self) -> None:
+        """Empties the journal for every process on the file (`DELETE /_sandbox/journal`)."""
         self._buffer = []
         with self._store.transaction() as db:
             db.execute("DELETE FROM journal")
-            db.execute(
-                "INSERT INTO sandbox_state (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-                (CLEARED_KEY, time_ns()),
-            )
+            _stamp_cleared(db)
+
+    def forget(self) -> None:
+        """Drops this process's unwritten calls and stamps the clear time, so that no process
+        writes a call received before now; the table itself is a reset's to empty (Store.wipe)."""
+        self._buffer = []
+        with self._store.transaction() as db:
+            _stamp_cleared(db)
 
     def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The newest `limit` entries (all kept when None), oldest first."""
