@@ -1,5 +1,5 @@
-"""The journal of received requests: an ASGI middleware that records what came in and the status
-that went out, with credentials redacted. The control plane itself is not journaled.
+"""The journal of received requests: what came in and the status that went out, with credentials
+redacted. `SandboxApp.__call__` (app.py) records every request but the control plane's.
 
 Several processes may serve one database file, so the journal lives in its `journal` table: each
 process's `GET /_sandbox/journal` shows every process's calls, and a `DELETE` or a reset in one
@@ -28,7 +28,7 @@ import sqlite3
 from time import time_ns
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from hpl_sandbox.clock import Clock, to_rfc3339
 from hpl_sandbox.store import Store
@@ -36,7 +36,6 @@ from hpl_sandbox.store import Store
 REDACTED_HEADERS = frozenset({"authorization", "vz-m2m-token"})
 REDACTED_FIELDS = frozenset({"password", "client_secret"})
 MAX_RECORDED_BODY = 64 * 1024
-CONTROL_PREFIX = "/_sandbox"
 
 # Write-behind bounds: the age of the oldest buffered call, and the number of buffered calls. A
 # write holds the event loop: 256 calls at a time put 1.4 ms on the p99 of benchmark 4, 64 put
@@ -242,41 +241,3 @@ class Journal:
                 db.execute(_TRIM, (max(self._size, 0),))
         except Exception:
             log.exception("could not write %d journal entries; they are dropped", len(batch))
-
-
-class JournalMiddleware:
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
-        self.app = app
-        self.journal = journal
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path", "").startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        status = 0
-
-        async def recording_receive() -> Message:
-            nonlocal size
-            message = await receive()
-            if message["type"] == "http.request" and size < MAX_RECORDED_BODY:
-                chunk = message.get("body", b"")
-                chunks.append(chunk[: MAX_RECORDED_BODY - size])
-                size += len(chunk)
-            return message
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, recording_receive, recording_send)
-        finally:
-            try:
-                self.journal.record(scope, b"".join(chunks), status)
-            except Exception:
-                # Recording is a test aid; it must never turn an answer into a failure.
-                log.exception("could not journal %s %s", scope.get("method"), scope.get("path"))
