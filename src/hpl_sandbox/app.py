@@ -14,7 +14,7 @@ Every refusal carries the spec's error body; nothing answers HTML or a traceback
 
 The layers, one module each, in the order a call meets them:
 * HTTP in: `SandboxApp.__call__` (here) journals every request (journal.py) and turns any
-  unexpected exception into the last-resort 500, for every path; wire.py reads headers and the
+  unexpected exception into the last-resort 500, for every path; incoming.py reads headers and the
   body from the ASGI messages.
 * Routing: the spec's paths are answered by `SandboxApp._answer` straight from the ASGI messages
   (Starlette's request objects, router and middleware stack cost about a third of a report call);
@@ -25,7 +25,7 @@ The layers, one module each, in the order a call meets them:
   calls reports.py and listeners.py.
 * Storage: store.py, jobs.py, listeners.py and the others over the tables of schema.py; `Sandbox`
   (runtime.py) holds one instance of each part.
-* HTTP out: wire.py sends the JSON answer after step 7.
+* HTTP out: `send_json` (here) sends the JSON answer after step 7.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
@@ -48,10 +49,10 @@ from hpl_sandbox import control, tokens
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.errors import INTERNAL_ERROR, ApiError, bad_request
 from hpl_sandbox.handlers import HANDLERS, Call
+from hpl_sandbox.incoming import body_chunks, headers_of, json_body, read_limited, reject_huge_headers
 from hpl_sandbox.journal import MAX_RECORDED_BODY
 from hpl_sandbox.runtime import Sandbox
 from hpl_sandbox.validation import Operation
-from hpl_sandbox.wire import body_chunks, headers_of, json_body, read_limited, reject_huge_headers, send_json
 
 log = logging.getLogger("hpl_sandbox")
 
@@ -120,6 +121,27 @@ async def _run_operation(sandbox: Sandbox, operation: Operation, incoming: Incom
         raise bad_request("accountNumber is required")
     call = Call(operation, account, params, body, sandbox.clock.now_ms())
     return await HANDLERS[operation.operation_id](sandbox, call)
+
+
+# HTTP out
+
+
+def render_answer(body: Any) -> bytes:
+    # The bytes JSONResponse renders (compact, UTF-8) for the JSON documents the sandbox answers,
+    # without a Response object per call; orjson takes 0.6 µs where json.dumps took 6.5 µs of an
+    # aggregate answer.
+    return orjson.dumps(body)
+
+
+async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+    content = b"" if body is None else render_answer(body)
+    raw_headers = [(b"content-length", str(len(content)).encode("latin-1"))]
+    if body is not None:
+        raw_headers.append((b"content-type", b"application/json"))
+    for name, value in (headers or {}).items():
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": content})
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from hpl_sandbox.auth import OAuthError
 from hpl_sandbox.errors import ApiError, bad_request
+from hpl_sandbox.incoming import json_body, media_type, read_limited, reject_huge_headers
 from hpl_sandbox.runtime import Sandbox
-from hpl_sandbox.wire import json_body, media_type, read_limited, reject_huge_headers
 
 TOKEN_PATH = "/api/ts/v1/oauth2/token"
 LOGIN_PATH = "/api/m2m/v1/session/login"

@@ -16,10 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
 from hpl_sandbox import reports
-from hpl_sandbox.app import create_app
+from hpl_sandbox.app import create_app, render_answer
 from hpl_sandbox.config import ACCOUNT_1, SandboxConfig
 from hpl_sandbox.handlers import HANDLERS
-from hpl_sandbox.wire import render_answer
 from tests.sandbox.support import (
     ACTIVE,
     AGGREGATE,
