@@ -21,11 +21,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from hpl.errors import AuthenticationError, InvalidResponseError, api_error_from_response
+from hpl.paths import LOGIN_PATH, TOKEN_PATH
 
 log = logging.getLogger("hpl.auth")
-
-TOKEN_PATH = "/api/ts/v1/oauth2/token"
-LOGIN_PATH = "/api/m2m/v1/session/login"
 
 # Renew this long before a deadline, so a token never expires between check and use.
 DEFAULT_MARGIN = 60.0

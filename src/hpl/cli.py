@@ -23,7 +23,7 @@ import httpx
 
 from hpl import __version__, output
 from hpl.callbacks import CallbackListener, txid_of
-from hpl.client import API_PATH, PRODUCTION_URL, SANDBOX_CREDENTIALS, SANDBOX_ORIGIN, Client
+from hpl.client import PRODUCTION_URL, SANDBOX_CREDENTIALS, Client
 from hpl.config import ConfigError, load
 from hpl.errors import (
     ApiError,
@@ -35,6 +35,7 @@ from hpl.errors import (
     NotFoundError,
     RequestLimitError,
 )
+from hpl.paths import API_PATH, SANDBOX_ORIGIN
 from hpl.progress import ProgressBar
 from hpl.retry import RetryPolicy
 from hpl_client.models import AggregateSessionReport

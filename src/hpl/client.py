@@ -30,6 +30,7 @@ from hpl.operations import deregister as deregister_op
 from hpl.operations import list_callbacks as list_callbacks_op
 from hpl.operations import register as register_op
 from hpl.operations import sessions as sessions_op
+from hpl.paths import API_PATH, PRODUCTION_ORIGIN, SANDBOX_ORIGIN
 from hpl.reports import merge_aggregates, merge_sessions
 from hpl.retry import RetryPolicy, is_retryable_status
 from hpl_client import Client as RawClient
@@ -45,9 +46,7 @@ T = TypeVar("T")
 
 log = logging.getLogger("hpl.client")
 
-API_PATH = "/api/hyper-precise/v1"
-PRODUCTION_URL = "https://thingspace.verizon.com" + API_PATH
-SANDBOX_ORIGIN = "http://127.0.0.1:8080"
+PRODUCTION_URL = PRODUCTION_ORIGIN + API_PATH
 SANDBOX_URL = SANDBOX_ORIGIN + API_PATH
 # The sandbox's development credentials for account 0844021539-00001 (docs/sandbox-interface.md).
 SANDBOX_CREDENTIALS = Credentials(

@@ -48,6 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hpl_sandbox import control, tokens
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.errors import INTERNAL_ERROR, ApiError, bad_request
+from hpl_sandbox.facts import CONTROL_PREFIX
 from hpl_sandbox.handlers import HANDLERS, Call
 from hpl_sandbox.incoming import body_chunks, headers_of, json_body, read_limited, reject_huge_headers
 from hpl_sandbox.journal import MAX_RECORDED_BODY
@@ -57,7 +58,6 @@ from hpl_sandbox.validation import Operation
 log = logging.getLogger("hpl_sandbox")
 
 REPORT_TAG = "Device Reports"
-CONTROL_PREFIX = control.PREFIX
 LAST_RESORT_BODY = {"errorCode": INTERNAL_ERROR, "errorMessage": "Internal error in the sandbox; see its log"}
 
 

@@ -13,10 +13,10 @@ from starlette.routing import Route
 
 from hpl_sandbox.clock import parse_rfc3339_ms, to_rfc3339
 from hpl_sandbox.errors import bad_request
+from hpl_sandbox.facts import CONTROL_PREFIX
 from hpl_sandbox.forced import Forced
 from hpl_sandbox.runtime import Sandbox
 
-PREFIX = "/_sandbox"
 MAX_SEED_DEVICES = 100_000
 MAX_SEED_DAYS = 3660
 
@@ -153,12 +153,12 @@ async def force(request: Request) -> Response:
 
 
 routes = [
-    Route(f"{PREFIX}/reset", reset, methods=["POST"]),
-    Route(f"{PREFIX}/seed", seed, methods=["POST"]),
-    Route(f"{PREFIX}/devices", devices, methods=["GET"]),
-    Route(f"{PREFIX}/journal", journal, methods=["GET", "DELETE"]),
-    Route(f"{PREFIX}/deliveries", deliveries, methods=["GET"]),
-    Route(f"{PREFIX}/jobs", jobs, methods=["GET"]),
-    Route(f"{PREFIX}/clock", clock, methods=["GET", "POST"]),
-    Route(f"{PREFIX}/force", force, methods=["GET", "POST", "DELETE"]),
+    Route(f"{CONTROL_PREFIX}/reset", reset, methods=["POST"]),
+    Route(f"{CONTROL_PREFIX}/seed", seed, methods=["POST"]),
+    Route(f"{CONTROL_PREFIX}/devices", devices, methods=["GET"]),
+    Route(f"{CONTROL_PREFIX}/journal", journal, methods=["GET", "DELETE"]),
+    Route(f"{CONTROL_PREFIX}/deliveries", deliveries, methods=["GET"]),
+    Route(f"{CONTROL_PREFIX}/jobs", jobs, methods=["GET"]),
+    Route(f"{CONTROL_PREFIX}/clock", clock, methods=["GET", "POST"]),
+    Route(f"{CONTROL_PREFIX}/force", force, methods=["GET", "POST", "DELETE"]),
 ]

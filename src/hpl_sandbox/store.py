@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hpl_sandbox import schema
-from hpl_sandbox.config import ACCOUNT_1, ACCOUNT_2
+from hpl_sandbox.facts import ACCOUNT_1, FIXED_DEVICES
 from hpl_sandbox.schema import SCHEMA_VERSION
 
 DAY_MS = 86_400_000
@@ -26,18 +26,7 @@ DAY_MS = 86_400_000
 GROUPS = ("fleet-north", "fleet-south")
 PLANS = ("hpl-basic", "hpl-pro")
 
-# (imei, account, state, group, plan, has sessions): the fixed devices that docs and tests name.
-FIXED_DEVICES: tuple[tuple[str, str, str, str, str, int], ...] = (
-    ("709312034493372", ACCOUNT_1, "active", "fleet-north", "hpl-basic", 1),
-    ("709312034493380", ACCOUNT_1, "not_certified", "fleet-south", "hpl-pro", 1),
-    ("709312034493381", ACCOUNT_1, "inactive", "fleet-south", "hpl-pro", 1),
-    ("709312034493382", ACCOUNT_1, "not_purchased", "fleet-south", "hpl-pro", 1),
-    ("709312034493383", ACCOUNT_1, "multi_account", "fleet-south", "hpl-pro", 1),
-    ("709312034499001", ACCOUNT_2, "active", "fleet-north", "hpl-basic", 1),
-    ("709312034499002", ACCOUNT_2, "active", "fleet-south", "hpl-pro", 1),
-    ("709312034499003", ACCOUNT_2, "active", "fleet-north", "hpl-pro", 0),
-)
-FIXED_ACCOUNT_1 = sum(1 for device in FIXED_DEVICES if device[1] == ACCOUNT_1)
+FIXED_ACCOUNT_1 = sum(1 for device in FIXED_DEVICES if device.account == ACCOUNT_1)
 GENERATED_IMEI_BASE = 709_312_035_000_000
 
 
@@ -170,7 +159,15 @@ class Store:
         first_day_ms = (now_ms // DAY_MS - days) * DAY_MS
 
         def rows() -> Iterator[tuple[str, str, str, str, str, int]]:
-            yield from FIXED_DEVICES
+            for device in FIXED_DEVICES:
+                yield (
+                    device.imei,
+                    device.account,
+                    device.state,
+                    device.device_group,
+                    device.data_plan,
+                    int(device.has_sessions),
+                )
             for index in range(generated):
                 yield (
                     str(GENERATED_IMEI_BASE + index),

@@ -10,13 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hpl.paths import LOGIN_PATH, TOKEN_PATH
 from hpl_sandbox.auth import OAuthError
 from hpl_sandbox.errors import ApiError, bad_request
 from hpl_sandbox.incoming import json_body, media_type, read_limited, reject_huge_headers
 from hpl_sandbox.runtime import Sandbox
-
-TOKEN_PATH = "/api/ts/v1/oauth2/token"
-LOGIN_PATH = "/api/m2m/v1/session/login"
 
 
 def _oauth_error(error: OAuthError) -> Response:
