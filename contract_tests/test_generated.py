@@ -340,7 +340,8 @@ def minimal_document(schema: JSON, depth: int = 0) -> Any:
 
 
 def _enum_paths(schema: JSON, seen: frozenset[str] = frozenset()) -> list[tuple[Path_, JSON]]:
-    """(path, enum schema) of every enum a document of `schema` can hold, through objects and arrays."""
+    """(path, enum schema) of every enum a document of `schema` can hold, through objects, arrays and
+    the branches of a union (`noSessionFlag` is the enum or a boolean, D8)."""
     ref = schema.get("$ref", "")
     if ref in seen:
         return []
@@ -348,6 +349,9 @@ def _enum_paths(schema: JSON, seen: frozenset[str] = frozenset()) -> list[tuple[
     schema = resolve(schema)
     if "enum" in schema:
         return [((), schema)]
+    branches = schema.get("anyOf", []) + schema.get("oneOf", [])
+    if branches:
+        return [found for branch in branches for found in _enum_paths(branch, seen)]
     if schema.get("type") == "array":
         return [((0, *path), enum) for path, enum in _enum_paths(schema["items"], seen)]
     found = []
@@ -418,12 +422,20 @@ def test_a_known_enum_value_stays_a_member_of_its_enum(model: str, path: Path_, 
         assert member.value == known
 
 
+def _nullable(prop: JSON) -> bool:
+    """Whether `null` is a value of the property itself, or of one branch of its union."""
+    schema = resolve(prop)
+    if prop.get("nullable") or schema.get("nullable"):
+        return True
+    return any(_nullable(branch) for branch in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
 def _optional_fields() -> list[tuple[str, str, bool]]:
     found = []
     for model in OBJECT_MODELS:
         schema = resolve({"$ref": f"#/components/schemas/{model}"})
         for name, prop in schema.get("properties", {}).items():
-            nullable = bool(prop.get("nullable") or resolve(prop).get("nullable"))
+            nullable = _nullable(prop)
             if name not in schema.get("required", []):
                 found.append((model, name, nullable))
     return found

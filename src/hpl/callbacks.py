@@ -15,13 +15,14 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, MutableMapping, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection, Generator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from hpl.client import Client
 from hpl.errors import CallbackTimeoutError, HplError
-from hpl.reports import message_imei, report_from_messages
+from hpl.reports import NotAMessage, message_imeis, parse_message, report_for_devices
 from hpl_client.models import AggregatedReportCallbackResult, AggregateReportCallbackMessage, AggregateSessionReport
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ ProgressCallback = Callable[[int, int | None], None]
 Expected = int | Collection[str] | None
 
 MAX_BODY_BYTES = 1_000_000
+# Devices kept for txids nobody waits for yet: one whole asynchronous report (10,000 devices).
+MAX_UNCLAIMED = 10_000
 # With an unknown device count, a report counts as complete once messages stop for this long.
 DEFAULT_SETTLE = 2.0
 _POLL = 0.1
@@ -43,59 +46,121 @@ ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 @dataclass
 class AsyncReportResult:
-    """The callback messages of one asynchronous report, one per device."""
+    """The callback messages of one asynchronous report.
+
+    `devices` holds, for every device that answered, the latest message that carried it (one
+    message may carry several devices); `messages` is each of those messages once.
+    """
 
     txid: str
     messages: list[AggregateReportCallbackMessage]
     expected: int | None
     missing: list[str] = field(default_factory=list)
+    devices: dict[str, AggregateReportCallbackMessage] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
-        return not self.missing and (self.expected is None or len(self.messages) >= self.expected)
+        return not self.missing and (self.expected is None or len(self.devices) >= self.expected)
 
     def report(self) -> AggregateSessionReport:
         """Every device's usage and error as one aggregate report with this `txid`."""
-        return report_from_messages(self.txid, self.messages)
+        return report_for_devices(self.txid, self.devices)
 
 
 class _Store:
     """Messages by txid and device.
 
     Waiters poll instead of being notified: a wake-up per message would make collecting
-    10,000 messages quadratic.
+    10,000 messages quadratic. Devices of a txid nobody waits for yet ("unclaimed": the first
+    messages may arrive before the call that started the report has returned) are kept up to a
+    bound, oldest dropped first, so that stray or hostile posts cannot fill the memory.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_unclaimed: int) -> None:
         self.lock = threading.Lock()
         self.by_txid: dict[str, dict[str, AggregateReportCallbackMessage]] = {}
         self.last_arrival: dict[str, float] = {}
+        self.claimed: set[str] = set()
+        self.unclaimed: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.max_unclaimed = max_unclaimed
+        self.dropped = 0
 
-    def add(self, message: AggregateReportCallbackMessage, now: float) -> None:
-        # A message naming no device cannot be a repeat of another; key it by its position.
+    def add(self, message: AggregateReportCallbackMessage, now: float) -> int:
+        """Store `message` under every device it carries; returns how many devices that is."""
+        imeis = message_imeis(message)
+        if not imeis:
+            return 0
+        txid = message.txid
         with self.lock:
-            messages = self.by_txid.setdefault(message.txid, {})
-            key = message_imei(message) or f"#{len(messages)}"
-            messages[key] = message
-            self.last_arrival[message.txid] = now
+            devices = self.by_txid.setdefault(txid, {})
+            for imei in imeis:
+                devices[imei] = message
+                if txid not in self.claimed:
+                    self.unclaimed[(txid, imei)] = None
+                    self.unclaimed.move_to_end((txid, imei))
+            self.last_arrival[txid] = now
+            while len(self.unclaimed) > self.max_unclaimed:
+                (old_txid, old_imei), _ = self.unclaimed.popitem(last=False)
+                self.dropped += 1
+                old = self.by_txid.get(old_txid)
+                if old is not None:
+                    old.pop(old_imei, None)
+                    if not old:
+                        del self.by_txid[old_txid]
+                        self.last_arrival.pop(old_txid, None)
+        return len(imeis)
+
+    def claim(self, txid: str) -> None:
+        with self.lock:
+            self.claimed.add(txid)
+            for imei in self.by_txid.get(txid, {}):
+                self.unclaimed.pop((txid, imei), None)
+
+    def forget(self, txid: str) -> None:
+        with self.lock:
+            for imei in self.by_txid.pop(txid, {}):
+                self.unclaimed.pop((txid, imei), None)
+            self.last_arrival.pop(txid, None)
+            self.claimed.discard(txid)
 
     def snapshot(self, txid: str) -> tuple[dict[str, AggregateReportCallbackMessage], float | None]:
         with self.lock:
             return dict(self.by_txid.get(txid, {})), self.last_arrival.get(txid)
 
 
+def _distinct(messages: Collection[AggregateReportCallbackMessage]) -> list[AggregateReportCallbackMessage]:
+    return list({id(message): message for message in messages}.values())
+
+
 class CallbackReceiver:
     """An ASGI app that accepts `AggregateReportCallbackMessage` POSTs on any path.
 
     It answers 200 to a message it stored, 400 to a body that is not one (the sender keeps it as
-    undelivered rather than losing it silently), and 405 to anything but POST.
+    undelivered rather than losing it silently), 413 to a body over `max_body_bytes` and 405 to
+    anything but POST: never a 500, whatever arrives. A message is read as a tolerant reader
+    (decision D8): a `null` counts as absent and a field whose value this client cannot type
+    (an enum value it does not know) is kept raw in the item's `additional_properties`, so the
+    device's result is never lost. `rejected` counts refused bodies, `deviceless` accepted
+    messages that name no device (they count toward nothing), `dropped` devices of unclaimed
+    txids dropped beyond `max_unclaimed`.
     """
 
-    def __init__(self, *, max_body_bytes: int = MAX_BODY_BYTES, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_unclaimed: int = MAX_UNCLAIMED,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.max_body_bytes = max_body_bytes
         self._clock = clock
-        self._store = _Store()
+        self._store = _Store(max_unclaimed)
         self.rejected = 0
+        self.deviceless = 0
+
+    @property
+    def dropped(self) -> int:
+        return self._store.dropped
 
     def __repr__(self) -> str:
         return f"CallbackReceiver(txids={len(self._store.by_txid)})"
@@ -115,45 +180,73 @@ class CallbackReceiver:
             await _respond(send, 413, {"error": f"body over {self.max_body_bytes} bytes"})
             return
         try:
-            payload = json.loads(body)
-            if not isinstance(payload, dict):
-                raise TypeError("not a JSON object")
-            message = AggregateReportCallbackMessage.from_dict(payload)
-            if not isinstance(message.txid, str):
-                raise TypeError("txid is not a string")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            message = parse_message(json.loads(body))
+        except NotAMessage as exc:
             self.rejected += 1
             await _respond(send, 400, {"error": f"not an aggregate report callback message: {exc}"})
+            return
+        except Exception as exc:  # RecursionError on deep JSON, bad UTF-8, ...: the sender's fault
+            self.rejected += 1
+            await _respond(send, 400, {"error": f"not a JSON callback message ({type(exc).__name__})"})
             return
         self.add(message)
         await _respond(send, 200, {"ok": True})
 
     def add(self, message: AggregateReportCallbackMessage) -> None:
         """Store a message received by other means (another framework's route, a queue)."""
-        self._store.add(message, self._clock())
+        if self._store.add(message, self._clock()) == 0:
+            self.deviceless += 1
+
+    def expect(self, txid: str) -> None:
+        """Keep every message of `txid` from now on, beyond the bound on unclaimed txids.
+
+        `wait_for` does this itself; call it early when messages may pile up before you wait.
+        """
+        self._store.claim(txid)
 
     def messages(self, txid: str) -> list[AggregateReportCallbackMessage]:
-        return list(self._store.snapshot(txid)[0].values())
+        return _distinct(self._store.snapshot(txid)[0].values())
 
     def forget(self, txid: str) -> None:
         """Drop what was collected for `txid`, once it is no longer needed."""
-        with self._store.lock:
-            self._store.by_txid.pop(txid, None)
-            self._store.last_arrival.pop(txid, None)
+        self._store.forget(txid)
 
     def _state(self, txid: str, expected: Expected, settle: float) -> tuple[AsyncReportResult, bool]:
         """The result so far and whether waiting is over."""
         collected, last = self._store.snapshot(txid)
-        messages = list(collected.values())
+        messages = _distinct(collected.values())
         if expected is None:
             settled = last is not None and self._clock() - last >= settle
-            return AsyncReportResult(txid, messages, None), settled
+            return AsyncReportResult(txid, messages, None, devices=collected), settled
         if isinstance(expected, int):
-            result = AsyncReportResult(txid, messages, expected)
+            result = AsyncReportResult(txid, messages, expected, devices=collected)
             return result, len(collected) >= expected
         wanted = list(dict.fromkeys(expected))
         missing = [imei for imei in wanted if imei not in collected]
-        return AsyncReportResult(txid, messages, len(wanted), missing), not missing
+        return AsyncReportResult(txid, messages, len(wanted), missing, devices=collected), not missing
+
+    def _waiting(
+        self,
+        txid: str,
+        expected_devices: Expected,
+        timeout: float,
+        on_progress: ProgressCallback | None,
+        settle: float,
+    ) -> Generator[float, None, AsyncReportResult]:
+        """The waiting of `wait_for`, written once: yields how long to sleep before looking again."""
+        self.expect(txid)
+        deadline = self._clock() + timeout
+        total = _total(expected_devices)
+        while True:
+            result, done = self._state(txid, expected_devices, settle)
+            if on_progress is not None:
+                on_progress(len(result.devices), total)
+            if done:
+                return result
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise _timeout_error(result, timeout)
+            yield min(remaining, _POLL)
 
     def wait_for(
         self,
@@ -171,18 +264,13 @@ class CallbackReceiver:
         complete once no message has arrived for `settle` seconds. On timeout,
         `CallbackTimeoutError.result` holds what did arrive.
         """
-        deadline = self._clock() + timeout
-        total = _total(expected_devices)
-        while True:
-            result, done = self._state(txid, expected_devices, settle)
-            if on_progress is not None:
-                on_progress(len(result.messages), total)
-            if done:
-                return result
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise _timeout_error(result, timeout)
-            time.sleep(min(remaining, _POLL))
+        waiting = self._waiting(txid, expected_devices, timeout, on_progress, settle)
+        try:
+            while True:
+                time.sleep(next(waiting))
+        except StopIteration as done:
+            result: AsyncReportResult = done.value
+            return result
 
     async def wait_for_async(
         self,
@@ -194,18 +282,13 @@ class CallbackReceiver:
         settle: float = DEFAULT_SETTLE,
     ) -> AsyncReportResult:
         """`wait_for` for a caller on an event loop (such as the one serving this receiver)."""
-        deadline = self._clock() + timeout
-        total = _total(expected_devices)
-        while True:
-            result, done = self._state(txid, expected_devices, settle)
-            if on_progress is not None:
-                on_progress(len(result.messages), total)
-            if done:
-                return result
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise _timeout_error(result, timeout)
-            await asyncio.sleep(min(remaining, _POLL))
+        waiting = self._waiting(txid, expected_devices, timeout, on_progress, settle)
+        try:
+            while True:
+                await asyncio.sleep(next(waiting))
+        except StopIteration as done:
+            result: AsyncReportResult = done.value
+            return result
 
 
 def _total(expected: Expected) -> int | None:
@@ -217,7 +300,7 @@ def _total(expected: Expected) -> int | None:
 def _timeout_error(result: AsyncReportResult, timeout: float) -> CallbackTimeoutError:
     want = "an unknown number of" if result.expected is None else f"{result.expected:,}"
     return CallbackTimeoutError(
-        f"after {timeout:g} s, {len(result.messages):,} of {want} devices had answered for txid {result.txid}",
+        f"after {timeout:g} s, {len(result.devices):,} of {want} devices had answered for txid {result.txid}",
         result=result,
     )
 
@@ -371,14 +454,16 @@ def run_async_report(
     The account must have a listener registered that reaches `receiver`. `filters` are the
     other keyword arguments of `Client.start_async_aggregate`.
     """
-    started = client.start_async_aggregate(account_number=account_number, imeis=imeis, **filters)
+    txid = txid_of(client.start_async_aggregate(account_number=account_number, imeis=imeis, **filters))
+    (receiver.receiver if isinstance(receiver, CallbackListener) else receiver).expect(txid)
     expected: Expected = list(dict.fromkeys(imeis)) or None
-    return receiver.wait_for(txid_of(started), expected, timeout, on_progress=on_progress, settle=settle)
+    return receiver.wait_for(txid, expected, timeout, on_progress=on_progress, settle=settle)
 
 
 def txid_of(started: AggregatedReportCallbackResult) -> str:
     """The `txid` the callback messages will carry. D8 makes it optional in the answer, as the
-    vendor's current SDKs do; without one, no message can be matched to the report."""
+    vendor's current SDKs do; the client already refuses an answer without one (InvalidResponseError),
+    so this only narrows the type."""
     if isinstance(started.txid, str):
         return started.txid
-    raise HplError("the asynchronous aggregate was queued without a txid, so its callback messages cannot be matched")
+    raise HplError("the asynchronous aggregate was queued without a txid")

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 from urllib.parse import urlsplit
@@ -23,8 +23,9 @@ import httpx
 
 from hpl import __version__, output
 from hpl.callbacks import CallbackListener, txid_of
-from hpl.client import PRODUCTION_URL, SANDBOX_CREDENTIALS, Client
+from hpl.client import Client
 from hpl.config import ConfigError, load
+from hpl.core import API_PATH, DEFAULT_DEADLINE, PRODUCTION_URL, SANDBOX_CREDENTIALS, SANDBOX_ORIGIN
 from hpl.errors import (
     ApiError,
     BadRequestError,
@@ -35,7 +36,6 @@ from hpl.errors import (
     NotFoundError,
     RequestLimitError,
 )
-from hpl.paths import API_PATH, SANDBOX_ORIGIN
 from hpl.progress import ProgressBar
 from hpl.retry import RetryPolicy
 from hpl_client.models import AggregateSessionReport
@@ -76,6 +76,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(text: str, *, end_of_day: bool) -> dt.datetime:
+    # RFC 3339 allows lowercase `t` and `z`; fromisoformat takes only uppercase `Z`.
+    text = text.upper()
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
@@ -183,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="TOML file with credentials; default: $HPL_CONFIG, else ~/.config/hpl/config.toml",
     )
     parser.add_argument("--timeout", type=_positive, default=30.0, metavar="S", help="per-request timeout in seconds")
+    parser.add_argument(
+        "--deadline",
+        type=_positive,
+        default=DEFAULT_DEADLINE,
+        metavar="S",
+        help=f"the most one API call may take, retries and waits included (default {DEFAULT_DEADLINE:g})",
+    )
     parser.add_argument("--retries", type=_count, default=3, metavar="N", help="retries of a failed report query")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -298,6 +307,7 @@ def _client(args: argparse.Namespace, environ: dict[str, str] | os._Environ[str]
             base_url,
             credentials=credentials,
             timeout=args.timeout,
+            deadline=args.deadline,
             retry=RetryPolicy(attempts=args.retries + 1),
         )
     except ValueError as exc:
@@ -377,7 +387,7 @@ def _remove_listener(client: Client, account: str, name: str, err: TextIO) -> No
     try:
         client.deregister_callback(account_number=account, name=name)
     except HplError as exc:
-        print(f"hpl: warning: could not remove listener {name}: {_one_line(exc)}", file=err)
+        print(f"hpl: warning: could not remove listener {name}: {_one_line(client.auth.redact(str(exc)))}", file=err)
 
 
 def _one_line(message: object) -> str:
@@ -442,6 +452,8 @@ def _main(
     parser = build_parser()
     args: argparse.Namespace | None = None
     base_url: str | None = None
+    # Whatever a service sends back, no credential reaches the terminal (issue 13).
+    redact: Callable[[str], str] = str
     try:
         # argparse prints --help and --version on sys.stdout; they belong on the caller's `out`.
         with contextlib.redirect_stdout(out):
@@ -451,25 +463,26 @@ def _main(
             return EXIT_USAGE
         with _client(args, environ) as client:
             base_url = client.base_url
+            redact = client.auth.redact
             _run(args, client, out, err, stdin)
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except (UsageError, RequestLimitError) as exc:
-        print(f"hpl: error: {_one_line(exc)}", file=err)
+        print(f"hpl: error: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_USAGE
     except (ApiError, InvalidResponseError) as exc:
         hint = _hint(args, base_url, exc) if args is not None else ""
-        print(f"hpl: API error: {_one_line(exc)}{hint}", file=err)
+        print(f"hpl: API error: {_one_line(redact(str(exc)))}{hint}", file=err)
         return EXIT_API
     except CallbackTimeoutError as exc:
-        print(f"hpl: timeout: {_one_line(exc)}", file=err)
+        print(f"hpl: timeout: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_TIMEOUT
     except NetworkError as exc:
         hint = _hint(args, base_url, exc) if args is not None else ""
-        print(f"hpl: network error: {_one_line(exc)}{hint}", file=err)
+        print(f"hpl: network error: {_one_line(redact(str(exc)))}{hint}", file=err)
         return EXIT_NETWORK
     except HplError as exc:
-        print(f"hpl: error: {_one_line(exc)}", file=err)
+        print(f"hpl: error: {_one_line(redact(str(exc)))}", file=err)
         return EXIT_API
     except KeyboardInterrupt:
         print("hpl: interrupted", file=err)

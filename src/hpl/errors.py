@@ -7,7 +7,12 @@ response attached, so callers never see a `JSONDecodeError`, `KeyError` or `Valu
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
+import re
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import httpx
@@ -25,9 +30,12 @@ class HplError(Exception):
 class ApiError(HplError):
     """The service answered with an error status.
 
-    `error_code` is the raw `errorCode` text (also when this client does not know it);
+    `error_code` is the raw `errorCode` text (also when this client does not know it), or the
+    `responseCode` of the API gateway's envelope (decision D8), whose `fault.code` is `fault_code`;
     `error_code_enum` is the same value as an `ErrorResponseCode`, or None when it is unknown or
-    absent. `response` is the raw `httpx.Response`, `text` its body.
+    absent. `response` is the raw `httpx.Response`, `text` its body. `retry_after` is the number
+    of seconds a `Retry-After` header asked for (None without one); the message then says when
+    to try again.
     """
 
     status: ClassVar[int | None] = None
@@ -40,14 +48,19 @@ class ApiError(HplError):
         error_message: str,
         response: httpx.Response | None = None,
         text: str = "",
+        fault_code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.error_code = error_code
         self.error_message = error_message
         self.response = response
         self.text = text
+        self.fault_code = fault_code
+        self.retry_after = retry_after
         code = f" {error_code}" if error_code else ""
-        super().__init__(f"HTTP {status_code}{code}: {error_message}")
+        when = f"; the service asks to retry after {retry_after:g} s" if retry_after is not None else ""
+        super().__init__(f"HTTP {status_code}{code}: {error_message}{when}")
 
     @property
     def error_code_enum(self) -> ErrorResponseCode | None:
@@ -106,20 +119,37 @@ class UnexpectedStatusError(ApiError):
 
 
 class InvalidResponseError(HplError):
-    """A success status whose body does not match the spec."""
+    """A success status whose body does not match the spec.
 
-    def __init__(self, message: str, *, response: httpx.Response) -> None:
+    With `withhold_body` (answers of the token services, which carry secrets) neither the
+    message nor `text` shows the body.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, withhold_body: bool = False) -> None:
         self.response = response
+        if withhold_body:
+            self.text = ""
+            super().__init__(f"{message} (body withheld: it may hold a credential)")
+            return
         self.text = _body_text(response)
         super().__init__(f"{message}; body starts: {_snippet(self.text)!r}")
 
 
 class NetworkError(HplError):
-    """The request did not get an answer: connection refused, reset, or timed out."""
+    """The request did not get an answer: connection refused, reset, timed out, or a body that
+    could not be read (a false `Content-Encoding`, a connection closed mid-body)."""
 
-    def __init__(self, message: str, *, cause: Exception | None = None) -> None:
+    def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
         self.cause = cause
         super().__init__(message)
+
+
+class DeadlineExceededError(NetworkError):
+    """The call did not finish within its deadline (`deadline=` of the client, `--deadline` of the CLI).
+
+    The deadline bounds the whole call: every request and token fetch, every retry and its
+    back-off, and the reading of every body however slowly it arrives.
+    """
 
 
 class RequestLimitError(HplError, ValueError):
@@ -158,8 +188,57 @@ def error_class_for(status_code: int) -> type[ApiError]:
 def _body_text(response: httpx.Response) -> str:
     try:
         return response.text
-    except (httpx.ResponseNotRead, UnicodeDecodeError):
-        return response.content.decode("utf-8", errors="replace")
+    except (httpx.ResponseNotRead, UnicodeDecodeError, LookupError):
+        # LookupError: a charset Python does not know.
+        try:
+            return response.content.decode("utf-8", errors="replace")
+        except httpx.ResponseNotRead:
+            return ""
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every secret (of four characters or more) replaced by `***`."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+_RETRY_AFTER_DIGITS = re.compile(r"[0-9]{1,12}")
+
+
+def retry_after_seconds(response: httpx.Response, *, now: Callable[[], float] = time.time) -> float | None:
+    """The delay a `Retry-After` header asks for (seconds or an HTTP date), or None.
+
+    Anything else (`soon`, `²`, a date Python cannot hold) counts as no header at all.
+    """
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    # str.isdigit() is true for '²' and other digits float() refuses; only ASCII digits count.
+    if _RETRY_AFTER_DIGITS.fullmatch(value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return max(0.0, when.timestamp() - now())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _text_field(body: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return str(value)
+            except ValueError:  # an integer too long to print
+                return None
+    return None
 
 
 def _snippet(text: str) -> str:
@@ -168,19 +247,30 @@ def _snippet(text: str) -> str:
 
 
 def api_error_from_response(response: httpx.Response) -> ApiError:
-    """The typed exception for an error response, whatever its body looks like."""
+    """The typed exception for an error response, whatever its body looks like.
+
+    Both error envelopes of decision D8 give the same fields: `{errorCode, errorMessage}` and the
+    API gateway's `{responseCode, message, fault: {code, message, description}}`; OAuth2's
+    `{error, error_description}` too.
+    """
     text = _body_text(response)
     error_code: str | None = None
     message: str | None = None
+    fault_code: str | None = None
     try:
-        body = json.loads(text)
-    except ValueError:
+        # A byte order mark is not JSON, but some gateways put one before the body.
+        body = json.loads(text.removeprefix("\ufeff"))
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
-        raw_code = body.get("errorCode", body.get("error"))
-        error_code = raw_code if isinstance(raw_code, str) else None
-        raw_message = body.get("errorMessage", body.get("error_description"))
-        message = raw_message if isinstance(raw_message, str) else None
+        fault = body.get("fault")
+        fault = fault if isinstance(fault, dict) else {}
+        error_code = _text_field(body, "errorCode", "responseCode", "error")
+        message = _text_field(body, "errorMessage", "message", "error_description") or _text_field(
+            fault, "message", "description"
+        )
+        fault_code = _text_field(fault, "code")
+        error_code = error_code or fault_code
     if message is None:
         reason = response.reason_phrase or "error"
         message = f"{reason} (not the API's error body: {_snippet(text)!r})" if text else reason
@@ -190,4 +280,6 @@ def api_error_from_response(response: httpx.Response) -> ApiError:
         error_message=message,
         response=response,
         text=text,
+        fault_code=fault_code,
+        retry_after=retry_after_seconds(response),
     )

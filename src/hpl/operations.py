@@ -9,6 +9,8 @@ module only feeds them and turns each way their parsing can fail into a typed ex
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -16,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import httpx
 
-from hpl.errors import InvalidResponseError, api_error_from_response
+from hpl.errors import InvalidResponseError, RequestLimitError, api_error_from_response
 from hpl.limits import (
     ASYNC_MAX_DEVICES,
     SYNC_MAX_DEVICES,
@@ -56,6 +58,14 @@ from hpl_client.types import UNSET, Response, Unset
 
 T = TypeVar("T")
 
+# Everything the generated parsers raise on a body that is not what the spec promises
+# (RecursionError: JSON nested deeper than Python's parser goes).
+_PARSE_FAILURES = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+# RFC 3339 allows lowercase `t` and `z` (section 5.6); Python's fromisoformat does not take `z`.
+_LOWERCASE_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
 
 @dataclass(frozen=True)
 class Operation(Generic[T]):
@@ -71,6 +81,15 @@ class Operation(Generic[T]):
     idempotent: bool = True
 
 
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def check_idempotency_key(key: str) -> str:
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise RequestLimitError("an idempotency key is 1-255 visible ASCII characters (a UUID is usual)")
+    return key
+
+
 def _opt(value: T | None) -> T | Unset:
     return UNSET if value is None else value
 
@@ -82,6 +101,32 @@ def _date(value: dt.datetime | None) -> dt.datetime | Unset:
 def _date_header(value: dt.datetime | None) -> str | Unset:
     # The same text the body's serializer writes, so header and body agree exactly.
     return UNSET if value is None else utc(value).isoformat()
+
+
+def _upper_dates(value: Any) -> Any:
+    """`value` with every RFC 3339 date-time written with uppercase `T` and `Z`."""
+    if isinstance(value, str):
+        return value.upper() if _LOWERCASE_DATE_TIME.fullmatch(value) else value
+    if isinstance(value, list):
+        return [_upper_dates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _upper_dates(item) for key, item in value.items()}
+    return value
+
+
+def _reparsed(response: httpx.Response, expected: type[T]) -> T | None:
+    """The answer parsed again with its dates in the form Python reads, or None if that does not help.
+
+    Only a failed parse comes here, so answers that parse as they are pay nothing for it.
+    """
+    from_dict = getattr(expected, "from_dict", None)
+    if from_dict is None or not re.search(rb"[0-9][tz]", response.content):
+        return None
+    try:
+        parsed = from_dict(_upper_dates(json.loads(response.content)))
+    except _PARSE_FAILURES:
+        return None
+    return parsed if isinstance(parsed, expected) else None
 
 
 def _parser(
@@ -97,11 +142,14 @@ def _parser(
         try:
             parsed = parse_response(client=strict, response=response).parsed
         except UnexpectedBody as exc:
+            again = _reparsed(response, expected)
+            if again is not None:
+                return again
             cause = exc.__cause__
+            detail = "JSON nested too deep" if isinstance(cause, RecursionError) else f"{type(cause).__name__}: {cause}"
             raise InvalidResponseError(
-                f"HTTP {response.status_code} body does not match the spec ({type(cause).__name__}: {cause})",
-                response=response,
-            ) from None
+                f"HTTP {response.status_code} body does not match the spec ({detail})", response=response
+            ) from (cause if cause is not None else exc)
         except UnexpectedStatus:
             parsed = None
         if not isinstance(parsed, expected):
@@ -245,27 +293,44 @@ def aggregate(raw: RawClient, query: AggregateQuery) -> Operation[AggregateSessi
 
 
 def async_aggregate(
-    raw: RawClient, query: AggregateQuery, *, portal_initiated: bool
+    raw: RawClient, query: AggregateQuery, *, portal_initiated: bool, idempotency_key: str | None = None
 ) -> Operation[AggregatedReportCallbackResult]:
+    """The asynchronous aggregate; with `idempotency_key`, safe to send again (decision D8)."""
     check_device_count(
         query.imeis,
         limit=ASYNC_MAX_DEVICES,
         what="the asynchronous aggregate",
         hint="start one report per 10,000 devices",
     )
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
     request = calculate_aggregated_report_asynchronous.build_request(
-        body=query.body(), x_portal_initiated=portal_initiated, **query.headers()
+        body=query.body(),
+        x_portal_initiated=portal_initiated,
+        idempotency_key=_opt(idempotency_key),
+        **query.headers(),
     )
+    parse_result = _parser(raw, calculate_aggregated_report_asynchronous.parse_response, AggregatedReportCallbackResult)
+
+    def parse(response: httpx.Response) -> AggregatedReportCallbackResult:
+        result = parse_result(response)
+        # Without a txid the callback messages cannot be told apart: waiting for them would only
+        # run out the clock and then look like a network failure.
+        if not isinstance(result.txid, str) or not result.txid.strip():
+            raise InvalidResponseError(
+                "the asynchronous aggregate was answered without a txid, so its callback messages "
+                "cannot be collected; the report may or may not have been queued",
+                response=response,
+            )
+        return result
+
     return Operation(
         "calculateAggregatedReportAsynchronous",
         request,
-        _parser(
-            raw,
-            calculate_aggregated_report_asynchronous.parse_response,
-            AggregatedReportCallbackResult,
-        ),
-        # Sending it twice queues two jobs and doubles every callback message.
-        idempotent=False,
+        parse,
+        # Without a key, sending it twice queues two jobs and doubles every callback message;
+        # with one, a server that honours it (D8) answers the first txid and queues nothing new.
+        idempotent=idempotency_key is not None,
     )
 
 

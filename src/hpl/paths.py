@@ -1,6 +1,6 @@
 """Where the HPL API and its two token services live: paths on one origin (decision D1), and the
 origins `hpl` knows. The one place these are written; the client, the sandbox, the tests and the
-benchmarks import them from here. It imports nothing, so anything may import it cheaply."""
+benchmarks import them from here. It imports nothing itself."""
 
 from __future__ import annotations
 

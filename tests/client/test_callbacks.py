@@ -15,6 +15,7 @@ from starlette.routing import Mount
 import hpl
 from hpl.progress import ProgressBar, render
 from hpl_client.models import AggregateReportCallbackMessage, AggregateUsageItem
+from hpl_client.types import UNSET, UnknownEnumValue
 from hpl_sandbox.testing import SandboxControl
 from tests.client.conftest import ACCOUNT, DEVICE, INACTIVE, NOT_OWNED, present
 from tests.serving import serve
@@ -211,3 +212,93 @@ def test_the_progress_bar_draws_on_a_terminal_only() -> None:
 def test_the_progress_bar_fills_in_proportion() -> None:
     assert "[" + "#" * 15 + "." * 15 + "]" in render("x", 5, 10)
     assert render("x", 7, None) == "x 7 received"
+
+
+# -- hostile or odd callback bodies (issue 13) ----------------------------------------------------
+
+OTHER = "709312034493373"
+
+
+def two_device_message(txid: str = TXID) -> dict[str, object]:
+    return {
+        "txid": txid,
+        "usage": [{"imei": DEVICE, "numberOfSessions": 1, "bytesTransferred": 10}],
+        "errors": [{"imei": OTHER, "errorMessage": "Device inactive"}],
+    }
+
+
+def test_a_message_carrying_two_devices_completes_both() -> None:
+    receiver = hpl.CallbackReceiver()
+    asyncio.run(post(receiver, two_device_message()))
+    result = receiver.wait_for(TXID, [DEVICE, OTHER], timeout=0.5)
+    assert result.complete and sorted(result.devices) == sorted([DEVICE, OTHER])
+
+
+def test_a_message_carrying_two_devices_reports_each_once() -> None:
+    receiver = hpl.CallbackReceiver()
+    for _ in range(2):
+        asyncio.run(post(receiver, two_device_message()))
+    report = receiver.wait_for(TXID, 2, timeout=0.5).report()
+    assert [u.imei for u in present(report.usage)] == [DEVICE]
+    assert [e.imei for e in present(report.errors)] == [OTHER]
+
+
+def test_messages_naming_no_device_do_not_count_toward_completion() -> None:
+    receiver = hpl.CallbackReceiver()
+    for _ in range(3):
+        assert asyncio.run(post(receiver, {"txid": TXID, "usage": [{"numberOfSessions": 1}]})).status_code == 200
+    with pytest.raises(hpl.CallbackTimeoutError):
+        receiver.wait_for(TXID, 1, timeout=0.2)
+    assert receiver.deviceless == 3
+
+
+def test_messages_for_txids_nobody_waits_for_are_bounded_oldest_dropped_first() -> None:
+    receiver = hpl.CallbackReceiver(max_unclaimed=5)
+    txids = [f"txid-{n}" for n in range(8)]
+    for txid in txids:
+        asyncio.run(post(receiver, usage_message(DEVICE, txid=txid)))
+    assert receiver.dropped == 3
+    assert [txid for txid in txids if receiver.messages(txid)] == txids[3:]
+
+
+def test_messages_of_an_expected_txid_are_kept_beyond_the_bound() -> None:
+    receiver = hpl.CallbackReceiver(max_unclaimed=2)
+    receiver.expect(TXID)
+    for n in range(6):
+        asyncio.run(post(receiver, usage_message(f"7093120344933{n:02d}")))
+    assert len(receiver.messages(TXID)) == 6 and receiver.dropped == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'{"txid": "' + b"\xff\xfe" + b'"}', b'{"txid": "t", "usage": [' + b"[" * 100_000 + b"]}"],
+    ids=["deep JSON", "not UTF-8", "deep JSON inside a message"],
+)
+def test_any_body_is_answered_with_a_4xx_never_a_500(body: bytes) -> None:
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=hpl.CallbackReceiver())
+        async with httpx.AsyncClient(transport=transport, base_url="http://listener") as http:
+            return await http.post("/", content=body)
+
+    assert asyncio.run(send()).status_code == 400
+
+
+def test_an_unknown_enum_value_in_a_message_keeps_the_devices_result() -> None:
+    receiver = hpl.CallbackReceiver()
+    body = {
+        "txid": TXID,
+        "errors": [{"imei": DEVICE, "errorMessage": "Busy", "errorResponse": {"httpStatusCode": "499 CLIENT_CLOSED"}}],
+    }
+    assert asyncio.run(post(receiver, body)).status_code == 200
+    [error] = present(receiver.wait_for(TXID, [DEVICE], timeout=0.5).report().errors)
+    assert (error.imei, error.error_message) == (DEVICE, "Busy")
+    status = present(present(error.error_response).http_status_code)
+    assert isinstance(status, UnknownEnumValue) and status == "499 CLIENT_CLOSED"
+
+
+def test_nulls_in_a_message_count_as_absent_and_keep_the_devices_result() -> None:
+    receiver = hpl.CallbackReceiver()
+    body = {"txid": TXID, "errors": None, "usage": [{"imei": DEVICE, "numberOfSessions": None, "bytesTransferred": 3}]}
+    assert asyncio.run(post(receiver, body)).status_code == 200
+    [usage] = present(receiver.wait_for(TXID, [DEVICE], timeout=0.5).report().usage)
+    assert (usage.imei, usage.bytes_transferred, usage.number_of_sessions) == (DEVICE, 3, UNSET)

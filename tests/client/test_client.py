@@ -63,8 +63,8 @@ def test_incomplete_credentials_name_what_is_missing() -> None:
 
 def test_each_value_is_passed_once_and_sent_in_both_header_and_body() -> None:
     service = fakes.FakeService()
-    start = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).replace(hour=8, minute=30, second=0, microsecond=0)
-    end = start + dt.timedelta(days=29)
+    end = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = end - dt.timedelta(days=29) + dt.timedelta(hours=8, minutes=30)
     with hpl.Client(fakes.BASE_URL, credentials=fakes.CREDENTIALS, transport=service.transport) as client:
         client.sessions(
             account_number=ACCOUNT, imei=DEVICE, start_date=start, end_date=end, duration_low=60, duration_high=3600
@@ -73,15 +73,16 @@ def test_each_value_is_passed_once_and_sent_in_both_header_and_body() -> None:
     body = json.loads(request.content)
     for name in ("accountNumber", "imei", "startDate", "endDate", "durationLow", "durationHigh"):
         assert request.headers[name] == str(body[name])
-    assert body["startDate"] == f"{start:%Y-%m-%d}T08:30:00+00:00"
+    assert body["startDate"] == start.isoformat() and body["startDate"].endswith("T08:30:00+00:00")
 
 
 def test_a_naive_datetime_is_taken_as_utc() -> None:
     service = fakes.FakeService()
+    # Derived from the clock: a fixed date drifts out of the 180-day window as time passes.
+    naive = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).replace(tzinfo=None, microsecond=0)
     with hpl.Client(fakes.BASE_URL, credentials=fakes.CREDENTIALS, transport=service.transport) as client:
-        naive_start = (dt.datetime.now() - dt.timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
-        client.sessions(account_number=ACCOUNT, imei=DEVICE, start_date=naive_start)
-    assert service.api_requests[0].headers["startDate"] == f"{naive_start:%Y-%m-%d}T00:00:00+00:00"
+        client.sessions(account_number=ACCOUNT, imei=DEVICE, start_date=naive)
+    assert service.api_requests[0].headers["startDate"] == naive.isoformat() + "+00:00"
 
 
 def test_the_aggregate_imei_header_is_the_number_of_imeis() -> None:

@@ -1,5 +1,5 @@
 """Resilience: timeouts on every call, backoff with jitter on connection errors, 5xx and 429
-(honouring Retry-After) for the report queries, and no retry that could queue a second job."""
+(honouring Retry-After), and an Idempotency-Key that makes the asynchronous aggregate safe to retry."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import uuid
 
 import httpx
 import pytest
@@ -66,15 +67,51 @@ def test_a_4xx_is_not_retried(sandbox: SandboxControl, client: hpl.Client, sleep
     assert sleeps.calls == []
 
 
-def test_the_async_aggregate_is_not_retried_after_a_5xx(
+def test_the_async_aggregate_is_retried_after_a_5xx(
     sandbox: SandboxControl, client: hpl.Client, sleeps: Sleeps
 ) -> None:
+    # Safe since it carries an Idempotency-Key (D8, issue 14).
     client.register_callback(account_number=ACCOUNT, name="nobody", url="http://127.0.0.1:9/none")
     sandbox.force("calculateAggregatedReportAsynchronous", 500)
-    with pytest.raises(hpl.InternalServerError):
+    started = client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE])
+    assert started.txid
+    assert [e["status"] for e in sandbox.journal("/report/async/aggregate")] == [500, 200]
+    assert len(sleeps.calls) == 1
+
+
+def test_every_try_of_one_async_aggregate_carries_the_same_idempotency_key(sleeps: Sleeps) -> None:
+    queued = {"txid": "60c07fff-470b-4d6d-afcc-75e6a7c238f6", "status": "QUEUED"}
+    service = fakes.FakeService([httpx.Response(502), httpx.ReadTimeout("no answer"), fakes.json_response(200, queued)])
+    with fake_client(service, sleeps) as client:
         client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE])
-    assert len(sandbox.journal("/report/async/aggregate")) == 1
-    assert sleeps.calls == []
+    keys = {request.headers["Idempotency-Key"] for request in service.api_requests}
+    assert len(service.api_requests) == 3 and len(keys) == 1
+
+
+def test_each_async_aggregate_gets_a_fresh_uuid_as_its_idempotency_key(sleeps: Sleeps) -> None:
+    queued = {"txid": "60c07fff-470b-4d6d-afcc-75e6a7c238f6", "status": "QUEUED"}
+    service = fakes.FakeService()
+    service.default = lambda request: fakes.json_response(200, queued)
+    with fake_client(service, sleeps) as client:
+        for _ in range(2):
+            client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE])
+    first, second = (uuid.UUID(request.headers["Idempotency-Key"]) for request in service.api_requests)
+    assert first != second and first.version == 4
+
+
+def test_an_idempotency_key_given_by_the_caller_is_sent_as_it_is(sleeps: Sleeps) -> None:
+    queued = {"txid": "60c07fff-470b-4d6d-afcc-75e6a7c238f6", "status": "QUEUED"}
+    service = fakes.FakeService([fakes.json_response(200, queued)])
+    with fake_client(service, sleeps) as client:
+        client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE], idempotency_key="nightly-report-7")
+    assert service.api_requests[0].headers["Idempotency-Key"] == "nightly-report-7"
+
+
+def test_an_idempotency_key_that_cannot_be_a_header_is_refused_before_sending(sleeps: Sleeps) -> None:
+    service = fakes.FakeService()
+    with fake_client(service, sleeps) as client, pytest.raises(hpl.RequestLimitError, match="idempotency key"):
+        client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE], idempotency_key="two words")
+    assert service.api_requests == []
 
 
 def test_the_async_aggregate_is_retried_after_a_5xx_when_asked(sandbox: SandboxControl, client: hpl.Client) -> None:
@@ -94,11 +131,12 @@ def test_the_async_aggregate_is_retried_when_the_connection_was_never_made(sleep
     assert len(service.api_requests) == 2
 
 
-def test_the_async_aggregate_is_not_retried_after_a_read_timeout(sleeps: Sleeps) -> None:
-    service = fakes.FakeService([httpx.ReadTimeout("no answer")])
-    with fake_client(service, sleeps) as client, pytest.raises(hpl.NetworkError, match="ReadTimeout"):
-        client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE])
-    assert len(service.api_requests) == 1
+def test_the_async_aggregate_is_retried_after_a_read_timeout(sleeps: Sleeps) -> None:
+    queued = {"txid": "60c07fff-470b-4d6d-afcc-75e6a7c238f6", "status": "QUEUED"}
+    service = fakes.FakeService([httpx.ReadTimeout("no answer"), fakes.json_response(200, queued)])
+    with fake_client(service, sleeps) as client:
+        assert client.start_async_aggregate(account_number=ACCOUNT, imeis=[DEVICE]).txid == queued["txid"]
+    assert len(service.api_requests) == 2
 
 
 def test_connection_errors_are_retried_then_raised_as_network_error(sleeps: Sleeps) -> None:
@@ -124,11 +162,22 @@ def test_a_429_waits_as_long_as_retry_after_asks(sleeps: Sleeps) -> None:
     assert sleeps.calls and sleeps.calls[0] >= 7
 
 
-def test_a_huge_retry_after_is_capped(sleeps: Sleeps) -> None:
-    service = fakes.FakeService([httpx.Response(503, headers={"Retry-After": "86400"})])
+def test_a_retry_after_up_to_the_cap_is_waited_in_full(sleeps: Sleeps) -> None:
+    asked = str(int(MAX_RETRY_AFTER))
+    service = fakes.FakeService([httpx.Response(503, headers={"Retry-After": asked})])
     with fake_client(service, sleeps) as client:
         client.sessions(account_number=ACCOUNT, imei=DEVICE)
     assert sleeps.calls == [MAX_RETRY_AFTER]
+
+
+def test_a_retry_after_beyond_the_cap_raises_at_once_saying_when_to_retry(sleeps: Sleeps) -> None:
+    # Issue 13: waiting 60 s three times for a service that asked for a day helps nobody.
+    service = fakes.FakeService([httpx.Response(503, headers={"Retry-After": "86400"})])
+    with fake_client(service, sleeps) as client, pytest.raises(hpl.UnexpectedStatusError) as raised:
+        client.sessions(account_number=ACCOUNT, imei=DEVICE)
+    assert sleeps.calls == [] and len(service.api_requests) == 1
+    assert raised.value.retry_after == 86400
+    assert "retry after 86400 s" in str(raised.value)
 
 
 def test_a_5xx_from_the_token_service_is_retried_even_for_the_async_aggregate(sleeps: Sleeps) -> None:
