@@ -222,12 +222,15 @@ class SandboxApp(Starlette):
                 status = message["status"]
             await send(message)
 
-        recorder = _BodyRecorder(receive)
+        recorder: _BodyRecorder | None = None
         try:
             if api_path is not None:
                 body = await self._answer(api_path, scope, receive, tracking_send)
+            elif journaled:
+                recorder = _BodyRecorder(receive)
+                await super().__call__(scope, recorder, tracking_send)
             else:
-                await super().__call__(scope, recorder if journaled else receive, tracking_send)
+                await super().__call__(scope, receive, tracking_send)
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if not status:
@@ -235,7 +238,7 @@ class SandboxApp(Starlette):
         finally:
             if journaled:
                 try:
-                    recorded = body[:MAX_RECORDED_BODY] if api_path is not None else recorder.body()
+                    recorded = body[:MAX_RECORDED_BODY] if recorder is None else recorder.body()
                     self.sandbox.journal.record(scope, recorded, status)
                 except Exception:
                     # Recording is a test aid; it must never turn an answer into a failure.
