@@ -9,10 +9,14 @@ from typing import Any
 
 import httpx
 
-API = "/api/hyper-precise/v1"
-ACCOUNT = "0844021539-00001"
-CLIENT_ID, CLIENT_SECRET = "sandbox-client-1", "sandbox-secret-1"
-USERNAME, PASSWORD = "sandbox-user-1", "sandbox-password-1"
+from hpl import paths
+from hpl_sandbox import facts
+
+API = paths.API_PATH
+ACCOUNT = facts.ACCOUNT_1
+_DEVELOPMENT = facts.development_login(1)
+CLIENT_ID, CLIENT_SECRET = _DEVELOPMENT.client_id, _DEVELOPMENT.client_secret
+USERNAME, PASSWORD = _DEVELOPMENT.username, _DEVELOPMENT.password
 DAYS = 180
 
 
@@ -25,13 +29,11 @@ class Tokens:
 def login(origin: str) -> Tokens:
     """Both credentials, from the sandbox's OAuth2 token endpoint and M2M login."""
     with httpx.Client(base_url=origin, timeout=30) as http:
-        token = http.post(
-            "/api/ts/v1/oauth2/token", data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
-        )
+        token = http.post(paths.TOKEN_PATH, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET))
         token.raise_for_status()
         access = token.json()["access_token"]
         login = http.post(
-            "/api/m2m/v1/session/login",
+            paths.LOGIN_PATH,
             json={"username": USERNAME, "password": PASSWORD},
             headers={"Authorization": f"Bearer {access}"},
         )
@@ -42,7 +44,7 @@ def login(origin: str) -> Tokens:
 def active_imeis(origin: str, account: str = ACCOUNT) -> list[str]:
     """The account's active devices, in the sandbox's order."""
     with httpx.Client(base_url=origin, timeout=60) as http:
-        response = http.get("/_sandbox/devices", params={"accountNumber": account})
+        response = http.get(facts.CONTROL_PREFIX + "/devices", params={"accountNumber": account})
         response.raise_for_status()
         return [d["imei"] for d in response.json() if d["state"] == "active"]
 
@@ -93,7 +95,7 @@ def force_latency(origin: str, latency_ms: int, operation_id: str = "calculateAg
     """Makes the sandbox wait `latency_ms` before every answer of the operation, as a remote service's
     network and processing time would (a forced 200 only delays; the answer is the real one)."""
     forced = {"operationId": operation_id, "status": 200, "latency_ms": latency_ms, "times": 1_000_000}
-    httpx.post(origin + "/_sandbox/force", json=forced, timeout=30).raise_for_status()
+    httpx.post(origin + facts.CONTROL_PREFIX + "/force", json=forced, timeout=30).raise_for_status()
 
 
 def check(origin: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:

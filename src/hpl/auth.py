@@ -24,11 +24,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from hpl.errors import AuthenticationError, InvalidResponseError, api_error_from_response, redact
+from hpl.paths import LOGIN_PATH, TOKEN_PATH
 
 log = logging.getLogger("hpl.auth")
-
-TOKEN_PATH = "/api/ts/v1/oauth2/token"
-LOGIN_PATH = "/api/m2m/v1/session/login"
 
 # Renew this long before a deadline, so a token never expires between check and use; a short-lived
 # token renews a tenth of its life ahead instead, or a 30 s token would be renewed before every call.

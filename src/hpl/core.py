@@ -41,6 +41,11 @@ from hpl.operations import deregister as deregister_op
 from hpl.operations import list_callbacks as list_callbacks_op
 from hpl.operations import register as register_op
 from hpl.operations import sessions as sessions_op
+
+# Re-exported: the client and the command name them from here.
+from hpl.paths import API_PATH as API_PATH
+from hpl.paths import PRODUCTION_ORIGIN
+from hpl.paths import SANDBOX_ORIGIN as SANDBOX_ORIGIN
 from hpl.reports import merge_aggregates, merge_sessions
 from hpl.retry import RetryPolicy, is_permanent, is_retryable_status
 from hpl_client import Client as RawClient
@@ -58,9 +63,7 @@ R = TypeVar("R")
 
 log = logging.getLogger("hpl.client")
 
-API_PATH = "/api/hyper-precise/v1"
-PRODUCTION_URL = "https://thingspace.verizon.com" + API_PATH
-SANDBOX_ORIGIN = "http://127.0.0.1:8080"
+PRODUCTION_URL = PRODUCTION_ORIGIN + API_PATH
 SANDBOX_URL = SANDBOX_ORIGIN + API_PATH
 # The sandbox's development credentials for account 0844021539-00001 (docs/sandbox-interface.md).
 SANDBOX_CREDENTIALS = Credentials(

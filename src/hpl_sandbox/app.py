@@ -12,126 +12,53 @@ and runs each API call through one pipeline whose order the contract suite relie
 
 Every refusal carries the spec's error body; nothing answers HTML or a traceback.
 
-The paths of the spec's operations are answered by `SandboxApp` itself, straight from the ASGI
-messages: Starlette's request objects, router and middleware stack cost about a third of a report
-call. Everything else (token services, control plane, unknown paths) goes through Starlette.
+The layers, one module each, in the order a call meets them:
+* HTTP in: `SandboxApp.__call__` (here) journals every request (journal.py) and turns any
+  unexpected exception into the last-resort 500, for every path; incoming.py reads headers and the
+  body from the ASGI messages.
+* Routing: the spec's paths are answered by `SandboxApp._answer` straight from the ASGI messages
+  (Starlette's request objects, router and middleware stack cost about a third of a report call);
+  the token services (tokens.py), the control plane (control.py) and unknown paths go through
+  Starlette's router.
+* Validation: steps 2-5 above (`_run_operation`, auth.py, validation.py).
+* Rules: the handler table (handlers.py), checked against the spec's operationIds by `create_app`,
+  calls reports.py and listeners.py.
+* Storage: store.py, jobs.py, listeners.py and the others over the tables of schema.py; `Sandbox`
+  (runtime.py) holds one instance of each part.
+* HTTP out: `send_json` (here) sends the JSON answer after step 7.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hpl_sandbox import control, listeners, reports
-from hpl_sandbox.auth import OAuthError
+from hpl_sandbox import control, tokens
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.errors import INTERNAL_ERROR, ApiError, bad_request
-from hpl_sandbox.jobs import IdempotencyKey, body_digest
-from hpl_sandbox.journal import MAX_RECORDED_BODY, JournalMiddleware
+from hpl_sandbox.facts import CONTROL_PREFIX
+from hpl_sandbox.handlers import HANDLERS, Call
+from hpl_sandbox.incoming import body_chunks, headers_of, json_body, read_limited, reject_huge_headers
+from hpl_sandbox.journal import MAX_RECORDED_BODY
 from hpl_sandbox.runtime import Sandbox
 from hpl_sandbox.validation import Operation
 
 log = logging.getLogger("hpl_sandbox")
 
-TOKEN_PATH = "/api/ts/v1/oauth2/token"
-LOGIN_PATH = "/api/m2m/v1/session/login"
 REPORT_TAG = "Device Reports"
-IDEMPOTENCY_KEY = "Idempotency-Key"
-NOT_IN_BODY = frozenset({"X-Portal-Initiated", IDEMPOTENCY_KEY})
 LAST_RESORT_BODY = {"errorCode": INTERNAL_ERROR, "errorMessage": "Internal error in the sandbox; see its log"}
-
-
-def _reject_huge_headers(raw_headers: list[tuple[bytes, bytes]], limit: int) -> None:
-    size = sum(len(name) + len(value) for name, value in raw_headers)
-    if size > limit:
-        raise bad_request(f"The request headers exceed {limit} bytes")
-
-
-async def _read_limited(chunks: AsyncIterator[bytes], declared: str, limit: int) -> tuple[bytes, bool]:
-    """The body, or (b"", True) as soon as it is known to exceed `limit` bytes."""
-    if declared.isdigit() and int(declared) > limit:
-        return b"", True
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            return b"", True
-        parts.append(chunk)
-    return b"".join(parts), False
-
-
-async def _body_chunks(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return
-        yield message.get("body", b"")
-        if not message.get("more_body", False):
-            return
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _parse_json(raw: bytes) -> Any:
-    try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as error:
-        raise bad_request("The body is not UTF-8") from error
-    except (ValueError, RecursionError) as error:
-        raise bad_request(f"Malformed JSON: {error}") from error
-    if b"\\u" in raw and _has_lone_surrogate(value):
-        raise bad_request("The body escapes a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
-    return value
-
-
-def _has_lone_surrogate(value: Any) -> bool:
-    """Whether a string anywhere in the document holds a surrogate that `\\u` escapes left unpaired:
-    valid JSON syntax, but no Unicode text, so nothing downstream (SQLite, the answer) can encode it."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-    return False
-
-
-def _media_type(headers: Mapping[str, str]) -> str:
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-def _json_body(headers: Mapping[str, str], raw: bytes, too_large: bool, limit: int) -> Any:
-    if _media_type(headers) != "application/json":
-        raise bad_request("Content-Type must be application/json")
-    if too_large:
-        raise bad_request(f"The request body exceeds {limit} bytes")
-    if not raw.strip():
-        raise bad_request("A JSON request body is required")
-    return _parse_json(raw)
 
 
 @dataclass(frozen=True)
@@ -144,13 +71,6 @@ class Incoming:
     query: Mapping[str, str]
     body: bytes
     too_large: bool
-
-
-def _headers(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in raw_headers:
-        headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
-    return headers
 
 
 def _call_account(operation: Operation, incoming: Incoming, parsed: Any) -> str | None:
@@ -176,94 +96,15 @@ def _call_account(operation: Operation, incoming: Incoming, parsed: Any) -> str 
     return None
 
 
-Handler = Callable[["Sandbox", "Call"], Awaitable[tuple[int, Any]]]
-
-
-@dataclass(frozen=True)
-class Call:
-    """A call that passed auth, binding and schema validation."""
-
-    operation: Operation
-    account: str
-    params: dict[str, Any]
-    body: Any
-    now_ms: int
-
-    @property
-    def report_headers(self) -> list[str]:
-        """The headers that copy a body field (D2); the other two are not in the body."""
-        return [p.name for p in self.operation.parameters if p.location == "header" and p.name not in NOT_IN_BODY]
-
-
-async def _sessions(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    body = reports.normalized_body(call.body)
-    report = reports.sessions_report(sandbox.store, call.account, call.params, body, call.report_headers, call.now_ms)
-    return 200, report
-
-
-async def _aggregate(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    limit = reports.SYNC_DEVICE_LIMIT
-    body = reports.normalized_aggregate_body(call.body)
-    query = reports.aggregate_query(call.account, call.params, body, call.report_headers, call.now_ms, limit)
-    return 200, reports.aggregate_report(reports.run_aggregate(sandbox.store, query, limit))
-
-
-async def _async_aggregate(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    limit = reports.ASYNC_DEVICE_LIMIT
-    body = reports.normalized_aggregate_body(call.body)
-    query = reports.aggregate_query(call.account, call.params, body, call.report_headers, call.now_ms, limit)
-    if query.imeis is None:
-        reports.run_aggregate(sandbox.store, query, limit)
-
-    def require_listener() -> None:
-        if not listeners.has_listener(sandbox.store, call.account):
-            raise ApiError(409, "No callback listener registered")
-
-    key = call.params.get(IDEMPOTENCY_KEY)
-    # The body as sent decides "the same body" (D8), so a retry matches however it is spelled.
-    idempotency = None if key is None else IdempotencyKey(key, body_digest(call.body))
-    txid = sandbox.jobs.submit(
-        reports.fresh_txid(),
-        query,
-        bool(call.params.get("X-Portal-Initiated", False)),
-        call.now_ms,
-        idempotency,
-        require_listener,
-    )
-    return 200, {"txid": txid, "status": "QUEUED"}
-
-
-async def _list_listeners(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    return 200, listeners.list_listeners(sandbox.store, call.account)
-
-
-async def _register(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    return 200, listeners.register(sandbox.store, call.account, call.body["name"], call.body["url"])
-
-
-async def _deregister(sandbox: Sandbox, call: Call) -> tuple[int, Any]:
-    return 200, listeners.deregister(sandbox.store, call.account, call.params["service"])
-
-
-HANDLERS: dict[str, Handler] = {
-    "getSessionsReport": _sessions,
-    "calculateAggregatedReportSynchronous": _aggregate,
-    "calculateAggregatedReportAsynchronous": _async_aggregate,
-    "listRegisteredCallbacks": _list_listeners,
-    "registerCallback": _register,
-    "deregisterCallback": _deregister,
-}
-
-
 async def _run_operation(sandbox: Sandbox, operation: Operation, incoming: Incoming) -> tuple[int, Any]:
     config = sandbox.config
-    _reject_huge_headers(incoming.raw_headers, config.max_header_bytes)
+    reject_huge_headers(incoming.raw_headers, config.max_header_bytes)
     account = sandbox.auth.authenticate(incoming.headers)
     body: Any = None
     refusal: ApiError | None = None
     if operation.body_validator is not None:
         try:
-            body = _json_body(incoming.headers, incoming.body, incoming.too_large, config.max_body_bytes)
+            body = json_body(incoming.headers, incoming.body, incoming.too_large, config.max_body_bytes)
         except ApiError as error:
             refusal = error
     wanted = _call_account(operation, incoming, None if refusal is not None else body)
@@ -282,6 +123,9 @@ async def _run_operation(sandbox: Sandbox, operation: Operation, incoming: Incom
     return await HANDLERS[operation.operation_id](sandbox, call)
 
 
+# HTTP out
+
+
 def render_answer(body: Any) -> bytes:
     # The bytes JSONResponse renders (compact, UTF-8) for the JSON documents the sandbox answers,
     # without a Response object per call; orjson takes 0.6 µs where json.dumps took 6.5 µs of an
@@ -289,7 +133,7 @@ def render_answer(body: Any) -> bytes:
     return orjson.dumps(body)
 
 
-async def _send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
     content = b"" if body is None else render_answer(body)
     raw_headers = [(b"content-length", str(len(content)).encode("latin-1"))]
     if body is not None:
@@ -325,11 +169,41 @@ def _route_path(scope: Scope) -> str:
     return path
 
 
+class _BodyRecorder:
+    """A `receive` that keeps the first MAX_RECORDED_BODY bytes of the body for the journal, for
+    the requests Starlette reads (the spec's operations read theirs themselves)."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request" and self._size < MAX_RECORDED_BODY:
+            chunk = message.get("body", b"")
+            self._chunks.append(chunk[: MAX_RECORDED_BODY - self._size])
+            self._size += len(chunk)
+        return message
+
+    def body(self) -> bytes:
+        return b"".join(self._chunks)
+
+
 class SandboxApp(Starlette):
-    """Starlette for everything, except the spec's operations, which it answers directly."""
+    """One pipeline for every HTTP request: `__call__` journals it and turns any unexpected
+    exception into the last-resort 500, whichever path it took. The spec's operations are answered
+    from the ASGI messages (`_answer`); the token services, the control plane and unknown paths go
+    through Starlette's router, whose only middleware is the exception handlers that give its 404
+    and 405 and an `ApiError` the spec's error body."""
 
     sandbox: Sandbox
     api_paths: dict[str, ApiPath]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Not Starlette's ServerErrorMiddleware, which would answer a plain-text 500 of its own
+        # before `__call__` saw the exception.
+        return ExceptionMiddleware(self.router, handlers=self.exception_handlers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -337,9 +211,8 @@ class SandboxApp(Starlette):
             return
         self.sandbox.sync()
         api_path = self.api_paths.get(_route_path(scope))
-        if api_path is None:
-            await super().__call__(scope, receive, send)
-            return
+        # The control plane is the test's own voice, not traffic under test: it is not journaled.
+        journaled = api_path is not None or not scope.get("path", "").startswith(CONTROL_PREFIX)
         status = 0
         body = b""
 
@@ -349,18 +222,27 @@ class SandboxApp(Starlette):
                 status = message["status"]
             await send(message)
 
+        recorder: _BodyRecorder | None = None
         try:
-            body = await self._answer(api_path, scope, receive, tracking_send)
+            if api_path is not None:
+                body = await self._answer(api_path, scope, receive, tracking_send)
+            elif journaled:
+                recorder = _BodyRecorder(receive)
+                await super().__call__(scope, recorder, tracking_send)
+            else:
+                await super().__call__(scope, receive, tracking_send)
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if not status:
-                await _send_json(tracking_send, 500, LAST_RESORT_BODY)
+                await send_json(tracking_send, 500, LAST_RESORT_BODY)
         finally:
-            try:
-                self.sandbox.journal.record(scope, body[:MAX_RECORDED_BODY], status)
-            except Exception:
-                # Recording is a test aid; it must never turn an answer into a failure.
-                log.exception("could not journal %s %s", scope.get("method"), scope.get("path"))
+            if journaled:
+                try:
+                    recorded = body[:MAX_RECORDED_BODY] if recorder is None else recorder.body()
+                    self.sandbox.journal.record(scope, recorded, status)
+                except Exception:
+                    # Recording is a test aid; it must never turn an answer into a failure.
+                    log.exception("could not journal %s %s", scope.get("method"), scope.get("path"))
 
     async def _answer(self, api_path: ApiPath, scope: Scope, receive: Receive, send: Send) -> bytes:
         """Answers one call of an API path; returns the body it read, for the journal."""
@@ -369,14 +251,14 @@ class SandboxApp(Starlette):
         operation = api_path.operation(method)
         if operation is None:
             message = f"Method {method} is not allowed on {scope['path']}"
-            await _send_json(send, 405, ApiError(405, message).body(), {"Allow": api_path.allow})
+            await send_json(send, 405, ApiError(405, message).body(), {"Allow": api_path.allow})
             return b""
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
-        headers = _headers(raw_headers)
-        raw, too_large = await _read_limited(
-            _body_chunks(receive), headers.get("content-length", ""), sandbox.config.max_body_bytes
+        headers = headers_of(raw_headers)
+        raw, too_large = await read_limited(
+            body_chunks(receive), headers.get("content-length", ""), sandbox.config.max_body_bytes
         )
-        forced = await control.apply_forced(sandbox, operation.operation_id)
+        forced = await sandbox.forced.answer(operation.operation_id)
         if forced is not None:
             await forced(scope, receive, send)
             return raw
@@ -390,58 +272,8 @@ class SandboxApp(Starlette):
             status, body = error.status, error.body()
         if sandbox.config.validate_responses:
             operation.check_response(status, body)
-        await _send_json(send, status, body)
+        await send_json(send, status, body)
         return raw
-
-
-def _oauth_error(error: OAuthError) -> Response:
-    headers = {"Cache-Control": "no-store"}
-    if error.status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="hpl-sandbox"'
-    return JSONResponse(
-        {"error": error.error, "error_description": error.description}, status_code=error.status, headers=headers
-    )
-
-
-async def _read_request(request: Request, limit: int) -> tuple[bytes, bool]:
-    return await _read_limited(request.stream(), request.headers.get("content-length", ""), limit)
-
-
-def _token_endpoint(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        raw, too_large = await _read_request(request, sandbox.config.max_body_bytes)
-        if too_large:
-            return _oauth_error(OAuthError(400, "invalid_request", "The request body is too large."))
-        if _media_type(request.headers) != "application/x-www-form-urlencoded":
-            return _oauth_error(
-                OAuthError(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded.")
-            )
-        form = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
-        try:
-            token = sandbox.auth.issue_access_token(request.headers.get("authorization"), form)
-        except OAuthError as error:
-            return _oauth_error(error)
-        return JSONResponse(token, headers={"Cache-Control": "no-store"})
-
-    return endpoint
-
-
-def _login_endpoint(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        raw, too_large = await _read_request(request, sandbox.config.max_body_bytes)
-        try:
-            _reject_huge_headers(request.scope["headers"], sandbox.config.max_header_bytes)
-            authorization = request.headers.get("authorization")
-            # As on the API: a missing or bad bearer is a 401 before anything is said about the body.
-            sandbox.auth.require_bearer(authorization)
-            body = _json_body(request.headers, raw, too_large, sandbox.config.max_body_bytes)
-            if not isinstance(body, dict):
-                raise bad_request("The body must be a JSON object with username and password")
-            return JSONResponse(sandbox.auth.login(authorization, body.get("username"), body.get("password")))
-        except ApiError as error:
-            return error.response()
-
-    return endpoint
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -461,46 +293,36 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return exc.response()
 
 
-class LastResort:
-    """Turns an unexpected exception into 500 with the error body, logged, never a traceback."""
+class HandlerTableError(RuntimeError):
+    """The spec and the handler table (handlers.py) do not name the same operations."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
-            if not started:
-                await JSONResponse(LAST_RESORT_BODY, status_code=500)(scope, receive, send)
+def check_handlers(operation_ids: Iterable[str], handlers: Mapping[str, object]) -> None:
+    """Refuses a spec with an operation no handler answers, or a handler for no operation: either
+    would surface only at request time, as a 500 or as a handler nobody can reach."""
+    declared = set(operation_ids)
+    unhandled = sorted(declared - set(handlers))
+    unknown = sorted(set(handlers) - declared)
+    if unhandled or unknown:
+        parts = []
+        if unhandled:
+            parts.append(f"operations of the spec without a handler: {', '.join(unhandled)}")
+        if unknown:
+            parts.append(f"handlers for operations the spec does not have: {', '.join(unknown)}")
+        raise HandlerTableError(
+            "The sandbox cannot serve this spec: " + "; ".join(parts) + " (see src/hpl_sandbox/handlers.py)"
+        )
 
 
 def create_app(config: SandboxConfig | None = None) -> SandboxApp:
     sandbox = Sandbox(config or SandboxConfig())
+    check_handlers(sandbox.operations, HANDLERS)
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in sandbox.operations.values():
         by_path.setdefault(sandbox.base_path + operation.path, {})[operation.method] = operation
-    routes = [
-        Route(TOKEN_PATH, _token_endpoint(sandbox), methods=["POST"]),
-        Route(LOGIN_PATH, _login_endpoint(sandbox), methods=["POST"]),
-        *control.routes,
-    ]
     app = SandboxApp(
-        routes=routes,
+        routes=[*tokens.routes(sandbox), *control.routes],
         lifespan=sandbox.lifespan,
-        middleware=[Middleware(JournalMiddleware, journal=sandbox.journal), Middleware(LastResort)],
         exception_handlers={HTTPException: _http_error, ApiError: _api_error},
     )
     app.sandbox = sandbox

@@ -11,8 +11,10 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hpl.paths import API_PATH, LOGIN_PATH, TOKEN_PATH
 from hpl_sandbox import __version__
 from hpl_sandbox.config import SandboxConfig
+from hpl_sandbox.facts import CONTROL_PREFIX
 from hpl_sandbox.jobs import worker_lock_path
 
 if TYPE_CHECKING:
@@ -40,10 +42,10 @@ def _banner(config: SandboxConfig, host: str, port: int, workers: int = 1) -> st
     lines = [
         f"hpl-sandbox on http://{host}:{port}  (database: {config.db}; compatibility mode: {config.compat_mode};"
         f" workers: {workers})",
-        f"  HPL API:        http://{host}:{port}/api/hyper-precise/v1",
-        f"  OAuth2 token:   POST http://{host}:{port}/api/ts/v1/oauth2/token",
-        f"  M2M login:      POST http://{host}:{port}/api/m2m/v1/session/login",
-        f"  control plane:  http://{host}:{port}/_sandbox/",
+        f"  HPL API:        http://{host}:{port}{API_PATH}",
+        f"  OAuth2 token:   POST http://{host}:{port}{TOKEN_PATH}",
+        f"  M2M login:      POST http://{host}:{port}{LOGIN_PATH}",
+        f"  control plane:  http://{host}:{port}{CONTROL_PREFIX}/",
         "  development credentials:",
     ]
     for c in config.credentials:

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-ACCOUNT_1 = "0844021539-00001"
-ACCOUNT_2 = "0844021539-00002"
+# The accounts are facts.py's; re-exported because tests and the contract suite name them here.
+from hpl_sandbox.facts import ACCOUNT_1 as ACCOUNT_1
+from hpl_sandbox.facts import ACCOUNT_2 as ACCOUNT_2
+from hpl_sandbox.facts import development_login
 
 
 @dataclass(frozen=True)
@@ -22,22 +24,24 @@ class Credentials:
     password: str
 
 
-def _credentials(index: int, account: str) -> Credentials:
+def _credentials(index: int) -> Credentials:
+    default = development_login(index)
+
     def env(name: str, default: str) -> str:
         return os.environ.get(f"HPL_SANDBOX_{name}_{index}", default)
 
     return Credentials(
-        account=env("ACCOUNT", account),
-        client_id=env("CLIENT_ID", f"sandbox-client-{index}"),
-        client_secret=env("CLIENT_SECRET", f"sandbox-secret-{index}"),
-        username=env("USERNAME", f"sandbox-user-{index}"),
-        password=env("PASSWORD", f"sandbox-password-{index}"),
+        account=env("ACCOUNT", default.account),
+        client_id=env("CLIENT_ID", default.client_id),
+        client_secret=env("CLIENT_SECRET", default.client_secret),
+        username=env("USERNAME", default.username),
+        password=env("PASSWORD", default.password),
     )
 
 
 def default_credentials() -> tuple[Credentials, ...]:
     """The development credentials, read from the environment when the config is made."""
-    return (_credentials(1, ACCOUNT_1), _credentials(2, ACCOUNT_2))
+    return (_credentials(1), _credentials(2))
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""The journal of received requests: an ASGI middleware that records what came in and the status
-that went out, with credentials redacted. The control plane itself is not journaled.
+"""The journal of received requests: what came in and the status that went out, with credentials
+redacted. `SandboxApp.__call__` (app.py) records every request but the control plane's.
 
 Several processes may serve one database file, so the journal lives in its `journal` table: each
 process's `GET /_sandbox/journal` shows every process's calls, and a `DELETE` or a reset in one
@@ -24,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from time import time_ns
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from hpl_sandbox.clock import Clock, to_rfc3339
 from hpl_sandbox.store import Store
@@ -35,7 +36,6 @@ from hpl_sandbox.store import Store
 REDACTED_HEADERS = frozenset({"authorization", "vz-m2m-token"})
 REDACTED_FIELDS = frozenset({"password", "client_secret"})
 MAX_RECORDED_BODY = 64 * 1024
-CONTROL_PREFIX = "/_sandbox"
 
 # Write-behind bounds: the age of the oldest buffered call, and the number of buffered calls. A
 # write holds the event loop: 256 calls at a time put 1.4 ms on the p99 of benchmark 4, 64 put
@@ -124,6 +124,14 @@ def _render(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def _stamp_cleared(db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT INTO sandbox_state (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+        (CLEARED_KEY, time_ns()),
+    )
+
+
 # A buffered call: (wall-clock ns, sandbox time ms, method, path, raw headers, body, status).
 _Pending = tuple[int, int, str, str, tuple[Any, ...], bytes, int]
 
@@ -142,14 +150,18 @@ class Journal:
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def clear(self) -> None:
+        """Empties the journal for every process on the file (`DELETE /_sandbox/journal`)."""
         self._buffer = []
         with self._store.transaction() as db:
             db.execute("DELETE FROM journal")
-            db.execute(
-                "INSERT INTO sandbox_state (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-                (CLEARED_KEY, time_ns()),
-            )
+            _stamp_cleared(db)
+
+    def forget(self) -> None:
+        """Drops this process's unwritten calls and stamps the clear time, so that no process
+        writes a call received before now; the table itself is a reset's to empty (Store.wipe)."""
+        self._buffer = []
+        with self._store.transaction() as db:
+            _stamp_cleared(db)
 
     def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The newest `limit` entries (all kept when None), oldest first."""
@@ -229,41 +241,3 @@ class Journal:
                 db.execute(_TRIM, (max(self._size, 0),))
         except Exception:
             log.exception("could not write %d journal entries; they are dropped", len(batch))
-
-
-class JournalMiddleware:
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
-        self.app = app
-        self.journal = journal
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path", "").startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        status = 0
-
-        async def recording_receive() -> Message:
-            nonlocal size
-            message = await receive()
-            if message["type"] == "http.request" and size < MAX_RECORDED_BODY:
-                chunk = message.get("body", b"")
-                chunks.append(chunk[: MAX_RECORDED_BODY - size])
-                size += len(chunk)
-            return message
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, recording_receive, recording_send)
-        finally:
-            try:
-                self.journal.record(scope, b"".join(chunks), status)
-            except Exception:
-                # Recording is a test aid; it must never turn an answer into a failure.
-                log.exception("could not journal %s %s", scope.get("method"), scope.get("path"))

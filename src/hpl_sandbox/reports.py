@@ -13,6 +13,7 @@ from typing import Any
 
 from hpl_sandbox.clock import parse_rfc3339_ms, to_rfc3339
 from hpl_sandbox.errors import HTTP_STATUS_TEXT, INTERNAL_ERROR, INVALID_PARAMETER, ApiError, bad_request
+from hpl_sandbox.facts import NOT_FOUND, REFUSALS, Refusal
 from hpl_sandbox.store import DeviceRow, Store
 
 MAX_RANGE_MS = 180 * 86_400_000
@@ -24,26 +25,8 @@ NO_LIMIT_MS = 2**62
 DATE_FIELDS = frozenset({"startDate", "endDate"})
 
 
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    message: str
-    detail: str
-
-    @property
-    def code(self) -> str:
-        return INTERNAL_ERROR if self.status >= 500 else INVALID_PARAMETER
-
-
-NOT_FOUND = Refusal(400, "Device Not Found", "The account does not own this device.")
-REFUSALS = {
-    "not_certified": Refusal(403, "Device Not Certified", "The device is not certified for HPL."),
-    "inactive": Refusal(404, "Device inactive", "The device is not active."),
-    "not_purchased": Refusal(409, "Service Not Purchased", "The HPL service is not purchased for the device."),
-    "multi_account": Refusal(
-        500, "Device is active in several accounts", "The device is active in more than one account."
-    ),
-}
+def error_code(refusal: Refusal) -> str:
+    return INTERNAL_ERROR if refusal.status >= 500 else INVALID_PARAMETER
 
 
 def fresh_txid() -> str:
@@ -144,7 +127,7 @@ def sessions_report(
         raise bad_request(NOT_FOUND.message)
     refusal = REFUSALS.get(owner[1])
     if refusal is not None:
-        raise ApiError(refusal.status, refusal.message, refusal.code)
+        raise ApiError(refusal.status, refusal.message, error_code(refusal))
     # Durations beyond any session's length mean "no bound"; clamping keeps them inside SQLite's integers.
     low_ms = min(low * 1000, NO_LIMIT_MS)
     high_ms = NO_LIMIT_MS if high is None else min(high * 1000, NO_LIMIT_MS)
@@ -164,7 +147,7 @@ def device_error(imei: str, refusal: Refusal) -> dict[str, Any]:
         "imei": imei,
         "errorMessage": refusal.message,
         "errorResponse": {
-            "errorCode": refusal.code,
+            "errorCode": error_code(refusal),
             "errorMessage": refusal.message,
             "httpStatusCode": HTTP_STATUS_TEXT[refusal.status],
             "detailErrorMessage": refusal.detail,

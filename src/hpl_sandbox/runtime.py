@@ -13,7 +13,7 @@ from typing import Any
 from hpl_sandbox.auth import Authenticator
 from hpl_sandbox.clock import Clock
 from hpl_sandbox.config import SandboxConfig
-from hpl_sandbox.control import ForcedResponses
+from hpl_sandbox.forced import ForcedResponses
 from hpl_sandbox.jobs import JobRunner
 from hpl_sandbox.journal import Journal
 from hpl_sandbox.spec import base_path, default_spec_path, load_spec
@@ -87,12 +87,14 @@ class Sandbox:
                 self.auth.forget()
 
     def reset(self) -> None:
+        """Puts every part back: the tables (which ones: schema.CLEARED_BY_RESET), what each part
+        keeps in memory, the clock, and the demo data."""
         self.state.reset_clock()
+        self.journal.forget()
         self.store.wipe()
         self.auth.forget()
         self.state.next_generation()
-        self.forced.clear()
-        self.journal.clear()
+        self.forced.reload()
         self.seed_demo()
         self.jobs.wake()
 

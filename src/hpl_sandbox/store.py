@@ -1,4 +1,5 @@
-"""The sandbox's SQLite database: schema, deterministic seeding and the report queries.
+"""The sandbox's SQLite database: the connection, deterministic seeding and the report queries
+(the tables are declared in schema.py).
 
 Times are integer epoch milliseconds. Reports are computed by SQL: the sessions report over the
 index on (imei, start_ms), the aggregate over per-device prefix sums of the sessions
@@ -16,132 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from hpl_sandbox.config import ACCOUNT_1, ACCOUNT_2
+from hpl_sandbox import schema
+from hpl_sandbox.facts import ACCOUNT_1, FIXED_DEVICES
+from hpl_sandbox.schema import SCHEMA_VERSION
 
 DAY_MS = 86_400_000
 
 GROUPS = ("fleet-north", "fleet-south")
 PLANS = ("hpl-basic", "hpl-pro")
 
-# (imei, account, state, group, plan, has sessions): the fixed devices that docs and tests name.
-FIXED_DEVICES: tuple[tuple[str, str, str, str, str, int], ...] = (
-    ("709312034493372", ACCOUNT_1, "active", "fleet-north", "hpl-basic", 1),
-    ("709312034493380", ACCOUNT_1, "not_certified", "fleet-south", "hpl-pro", 1),
-    ("709312034493381", ACCOUNT_1, "inactive", "fleet-south", "hpl-pro", 1),
-    ("709312034493382", ACCOUNT_1, "not_purchased", "fleet-south", "hpl-pro", 1),
-    ("709312034493383", ACCOUNT_1, "multi_account", "fleet-south", "hpl-pro", 1),
-    ("709312034499001", ACCOUNT_2, "active", "fleet-north", "hpl-basic", 1),
-    ("709312034499002", ACCOUNT_2, "active", "fleet-south", "hpl-pro", 1),
-    ("709312034499003", ACCOUNT_2, "active", "fleet-north", "hpl-pro", 0),
-)
-FIXED_ACCOUNT_1 = sum(1 for device in FIXED_DEVICES if device[1] == ACCOUNT_1)
+FIXED_ACCOUNT_1 = sum(1 for device in FIXED_DEVICES if device.account == ACCOUNT_1)
 GENERATED_IMEI_BASE = 709_312_035_000_000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS devices (
-    imei TEXT PRIMARY KEY,
-    account TEXT NOT NULL,
-    state TEXT NOT NULL,
-    device_group TEXT,
-    data_plan TEXT,
-    has_sessions INTEGER NOT NULL DEFAULT 1
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS devices_by_account ON devices (account, device_group, data_plan);
-CREATE TABLE IF NOT EXISTS sessions (
-    imei TEXT NOT NULL,
-    start_ms INTEGER NOT NULL,
-    end_ms INTEGER NOT NULL,
-    num_bytes INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_device ON sessions (imei, start_ms, end_ms, num_bytes);
--- Derived from sessions (see _SESSION_TOTALS): per device, in (start_ms, end_ms, num_bytes) order,
--- the number and byte sum of its sessions up to and including this one. cum_n is in the key so
--- that sessions sharing a start_ms stay distinct rows and the last of them has the highest cum_n.
-CREATE TABLE IF NOT EXISTS session_totals (
-    imei TEXT NOT NULL,
-    start_ms INTEGER NOT NULL,
-    cum_n INTEGER NOT NULL,
-    cum_bytes INTEGER NOT NULL,
-    PRIMARY KEY (imei, start_ms, cum_n)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tokens (
-    token TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    account TEXT NOT NULL,
-    expires_ms INTEGER,
-    last_used_ms INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS listeners (
-    account TEXT NOT NULL,
-    name TEXT NOT NULL,
-    url TEXT NOT NULL,
-    PRIMARY KEY (account, name)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS jobs (
-    txid TEXT PRIMARY KEY,
-    account TEXT NOT NULL,
-    portal_initiated INTEGER NOT NULL,
-    request TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
--- Idempotency-Key of asynchronous aggregates (D8), per account: the digest of the body it was
--- first used with and the txid that body was answered; created_ms is on the sandbox clock.
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    account TEXT NOT NULL,
-    key TEXT NOT NULL,
-    body_sha256 TEXT NOT NULL,
-    txid TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    PRIMARY KEY (account, key)
-) WITHOUT ROWID;
--- AUTOINCREMENT: ids are never reused after a reset, so a delivery still in flight across a
--- reset can never mark a new job's row.
-CREATE TABLE IF NOT EXISTS deliveries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    txid TEXT NOT NULL,
-    imei TEXT NOT NULL,
-    ord INTEGER NOT NULL,
-    url TEXT,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    payload TEXT NOT NULL,
-    portal_initiated INTEGER NOT NULL,
-    next_attempt_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_ms);
--- What every process serving this file must agree on (see Sandbox.sync): the clock offset and a
--- generation that each reset increments.
-CREATE TABLE IF NOT EXISTS sandbox_state (
-    key TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-) WITHOUT ROWID;
--- Answers queued by POST /_sandbox/force, taken one call at a time by whichever process serves it.
--- gateway_html holds the body's form: 0 the spec's error body, 1 an HTML page, 2 the gateway's
--- JSON envelope (the column predates the third form; files written before it keep their meaning).
-CREATE TABLE IF NOT EXISTS forced (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    operation_id TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    latency_ms INTEGER NOT NULL,
-    times INTEGER NOT NULL,
-    gateway_html INTEGER NOT NULL
-);
--- The journal of received API calls: raw headers (JSON list of [name, value] in latin-1) and body,
--- redacted when read.
-CREATE TABLE IF NOT EXISTS journal (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    time_ms INTEGER NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    headers TEXT NOT NULL,
-    body BLOB NOT NULL,
-    status INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_by_txid ON deliveries (txid, ord);
-"""
 
 # Deterministic pseudo-random session rows, generated inside SQLite: a Park-Miller step
 # (multiplier 48271, modulus 2^31-1) mixes device, day and seed, so a seed always gives the same
@@ -166,9 +53,6 @@ INSERT INTO sessions (imei, start_ms, end_ms, num_bytes)
 SELECT imei, start_ms, start_ms + 1000 + (c % 7200000), e % 5000000 FROM rows ORDER BY imei, start_ms
 """
 
-# PRAGMA user_version of a database whose session_totals match its sessions. A file written before
-# session_totals existed has 0.
-SCHEMA_VERSION = 2
 
 # Reads sessions in the order of sessions_by_device, so the window needs no sorter. For 10,000
 # devices x 180 days (480,191 sessions) it takes ≈ 0.4 s: seeding ≈ 0.7 s → 1.1 s, the file
@@ -210,7 +94,7 @@ class Store:
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(SCHEMA)
+        schema.create(self._db)
         if self._session_totals_stale():
             with self.transaction() as db:
                 if self._session_totals_stale():  # unless another process built them meanwhile
@@ -261,18 +145,9 @@ class Store:
         return bool(self.query("SELECT EXISTS (SELECT 1 FROM devices)")[0][0])
 
     def wipe(self) -> None:
+        """Empties every table a reset clears (schema.CLEARED_BY_RESET), in one transaction."""
         with self.transaction() as db:
-            for table in (
-                "devices",
-                "sessions",
-                "session_totals",
-                "tokens",
-                "listeners",
-                "jobs",
-                "idempotency_keys",
-                "deliveries",
-            ):
-                db.execute(f"DELETE FROM {table}")
+            schema.clear(db)
 
     def seed(self, now_ms: int, devices: int, days: int, seed: int) -> int:
         """Replaces devices and sessions with a seeded fleet; returns the number of sessions.
@@ -284,7 +159,15 @@ class Store:
         first_day_ms = (now_ms // DAY_MS - days) * DAY_MS
 
         def rows() -> Iterator[tuple[str, str, str, str, str, int]]:
-            yield from FIXED_DEVICES
+            for device in FIXED_DEVICES:
+                yield (
+                    device.imei,
+                    device.account,
+                    device.state,
+                    device.device_group,
+                    device.data_plan,
+                    int(device.has_sessions),
+                )
             for index in range(generated):
                 yield (
                     str(GENERATED_IMEI_BASE + index),

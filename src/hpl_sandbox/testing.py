@@ -25,7 +25,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from hpl_sandbox.config import ACCOUNT_1, SandboxConfig
+from hpl.paths import API_PATH
+from hpl_sandbox.config import SandboxConfig
+from hpl_sandbox.facts import ACCOUNT_1
 
 if TYPE_CHECKING:
     import hpl
@@ -34,7 +36,6 @@ T = TypeVar("T")
 
 Mode = Literal["inprocess", "socket", "external"]
 MODES: tuple[Mode, ...] = ("inprocess", "socket", "external")
-API_PATH = "/api/hyper-precise/v1"
 ENV_SANDBOX_URL = "HPL_SANDBOX_URL"
 # The in-process sandbox has no address; requests name this origin and never leave the process.
 INPROCESS_ORIGIN = "http://hpl-sandbox.invalid"

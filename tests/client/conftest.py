@@ -10,20 +10,22 @@ from typing import TypeVar
 import pytest
 
 import hpl
+from hpl import paths
 from hpl_client.types import Unset
+from hpl_sandbox import facts
 from hpl_sandbox.app import create_app
 from hpl_sandbox.config import SandboxConfig
 from hpl_sandbox.testing import SandboxControl, serve
 
-ACCOUNT = "0844021539-00001"
-OTHER_ACCOUNT = "0844021539-00002"
-DEVICE = "709312034493372"
-NOT_CERTIFIED = "709312034493380"
-INACTIVE = "709312034493381"
-NOT_PURCHASED = "709312034493382"
-MULTI_ACCOUNT = "709312034493383"
-NOT_OWNED = "709312034499001"
-API_PATH = "/api/hyper-precise/v1"
+ACCOUNT = facts.ACCOUNT_1
+OTHER_ACCOUNT = facts.ACCOUNT_2
+DEVICE = facts.ACTIVE
+NOT_CERTIFIED = facts.NOT_CERTIFIED
+INACTIVE = facts.INACTIVE
+NOT_PURCHASED = facts.NOT_PURCHASED
+MULTI_ACCOUNT = facts.MULTI_ACCOUNT
+NOT_OWNED = facts.ACCOUNT_2_DEVICES[0]
+API_PATH = paths.API_PATH
 
 T = TypeVar("T")
 

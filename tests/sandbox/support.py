@@ -14,6 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from hpl import paths
+from hpl_sandbox import facts
+
 if TYPE_CHECKING:
 
     class TestClient(httpx.Client):
@@ -47,37 +50,38 @@ else:
         from starlette.testclient import TestClient
 
 
-BASE = "/api/hyper-precise/v1"
-SESSIONS = f"{BASE}/report/sessions"
-AGGREGATE = f"{BASE}/report/aggregate"
-ASYNC_AGGREGATE = f"{BASE}/report/async/aggregate"
-CALLBACKS = f"{BASE}/callbacks"
-TOKEN = "/api/ts/v1/oauth2/token"
-LOGIN = "/api/m2m/v1/session/login"
+BASE = paths.API_PATH
+SESSIONS = BASE + paths.SESSIONS_PATH
+AGGREGATE = BASE + paths.AGGREGATE_PATH
+ASYNC_AGGREGATE = BASE + paths.ASYNC_AGGREGATE_PATH
+CALLBACKS = BASE + paths.CALLBACKS_PATH
+TOKEN = paths.TOKEN_PATH
+LOGIN = paths.LOGIN_PATH
 
-ACTIVE = "709312034493372"
-NOT_CERTIFIED = "709312034493380"
-INACTIVE = "709312034493381"
-NOT_PURCHASED = "709312034493382"
-MULTI_ACCOUNT = "709312034493383"
-UNOWNED = "709312034493373"
-ACCOUNT_2_DEVICE = "709312034499001"
+ACTIVE = facts.ACTIVE
+NOT_CERTIFIED = facts.NOT_CERTIFIED
+INACTIVE = facts.INACTIVE
+NOT_PURCHASED = facts.NOT_PURCHASED
+MULTI_ACCOUNT = facts.MULTI_ACCOUNT
+UNOWNED = facts.UNOWNED
+ACCOUNT_2_DEVICE = facts.ACCOUNT_2_DEVICES[0]
 
 ERROR_KEYS = {"errorCode", "errorMessage"}
 
 
 def login(client: TestClient, index: int = 1) -> dict[str, str]:
     """Both credentials of development account `index`, as request headers."""
+    development = facts.development_login(index)
     token = client.post(
         TOKEN,
         data={"grant_type": "client_credentials"},
-        auth=(f"sandbox-client-{index}", f"sandbox-secret-{index}"),
+        auth=(development.client_id, development.client_secret),
     )
     assert token.status_code == 200, token.text
     access = token.json()["access_token"]
     session = client.post(
         LOGIN,
-        json={"username": f"sandbox-user-{index}", "password": f"sandbox-password-{index}"},
+        json={"username": development.username, "password": development.password},
         headers={"Authorization": f"Bearer {access}"},
     )
     assert session.status_code == 200, session.text

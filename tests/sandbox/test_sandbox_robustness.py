@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from starlette.routing import Mount
 from hpl_sandbox import reports
 from hpl_sandbox.app import create_app, render_answer
 from hpl_sandbox.config import ACCOUNT_1, SandboxConfig
+from hpl_sandbox.handlers import HANDLERS
 from tests.sandbox.support import (
     ACTIVE,
     AGGREGATE,
@@ -257,3 +259,38 @@ ANSWER_DOCUMENTS = st.recursive(
 def test_answers_are_rendered_byte_for_byte_as_starlettes_json_response(document: object) -> None:
     # The rule: for every document the spec can describe, the sandbox's renderer and JSONResponse agree.
     assert render_answer(document) == JSONResponse(document).body
+
+
+def _fail(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("unexpected failure inside the sandbox")
+
+
+def last_journaled(client: TestClient) -> tuple[str, int]:
+    entry = client.get("/_sandbox/journal").json()[-1]
+    return entry["path"], entry["status"]
+
+
+def test_an_unexpected_error_in_an_operation_answers_the_last_resort_500_and_is_journaled(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(HANDLERS, "getSessionsReport", _fail)
+    assert_error(api.sessions(imei=ACTIVE), 500, "INTERNAL_ERROR", says="see its log")
+    assert last_journaled(api.client) == (SESSIONS, 500)
+
+
+def test_an_unexpected_error_in_a_token_service_answers_the_last_resort_500_and_is_journaled(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client.app.sandbox.auth, "issue_access_token", _fail)  # type: ignore[attr-defined]
+    response = client.post(TOKEN, data={"grant_type": "client_credentials"}, auth=("sandbox-client-1", "x"))
+    assert_error(response, 500, "INTERNAL_ERROR", says="see its log")
+    assert last_journaled(client) == (TOKEN, 500)
+
+
+def test_an_unexpected_error_in_the_control_plane_answers_the_last_resort_500_unjournaled(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.delete("/_sandbox/journal")
+    monkeypatch.setattr(client.app.sandbox.store, "devices", _fail)  # type: ignore[attr-defined]
+    assert_error(client.get("/_sandbox/devices"), 500, "INTERNAL_ERROR", says="see its log")
+    assert client.get("/_sandbox/journal").json() == []

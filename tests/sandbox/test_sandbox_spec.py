@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hpl_sandbox.config import ACCOUNT_1
-from hpl_sandbox.spec import default_spec_path
+from hpl_sandbox.app import HandlerTableError, create_app
+from hpl_sandbox.config import ACCOUNT_1, SandboxConfig
+from hpl_sandbox.handlers import HANDLERS
+from hpl_sandbox.spec import default_spec_path, load_spec, operations
 from tests.sandbox.support import ACTIVE, Api, TestClient, assert_error, login
 
 
@@ -44,3 +46,24 @@ def test_the_base_path_comes_from_the_spec_servers(tmp_path: Path, make_client: 
 def test_hpl_spec_names_the_spec_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HPL_SPEC", str(tmp_path / "elsewhere.yaml"))
     assert default_spec_path() == tmp_path / "elsewhere.yaml"
+
+
+def test_a_spec_operation_without_a_handler_stops_create_app_with_one_clear_error(tmp_path: Path) -> None:
+    spec = edited_spec(tmp_path, "operationId: getSessionsReport", "operationId: getSessionsReportV2")
+    with pytest.raises(HandlerTableError) as refused:
+        create_app(SandboxConfig(spec_path=str(spec)))
+    assert str(refused.value) == (
+        "The sandbox cannot serve this spec: operations of the spec without a handler: getSessionsReportV2;"
+        " handlers for operations the spec does not have: getSessionsReport (see src/hpl_sandbox/handlers.py)"
+    )
+
+
+def test_a_handler_table_missing_an_operation_of_the_spec_stops_create_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(HANDLERS, "registerCallback")
+    with pytest.raises(HandlerTableError, match=r"without a handler: registerCallback \("):
+        create_app()
+
+
+def test_the_handler_table_answers_exactly_the_operations_of_the_spec() -> None:
+    spec_operations = {ref.operation_id for ref in operations(load_spec())}
+    assert set(HANDLERS) == spec_operations

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hpl_sandbox.config import ACCOUNT_1
+from hpl_sandbox.schema import SCHEMA_VERSION
 from hpl_sandbox.store import (
     AGGREGATE_ACCOUNT,
     AGGREGATE_REQUESTED,
     BUILD_SESSION_TOTALS,
-    SCHEMA_VERSION,
     SEED_SESSIONS,
     Store,
 )
