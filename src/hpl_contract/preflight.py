@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from hpl.paths import API_PATH as API_PREFIX
 from hpl_contract import profiles
 from hpl_contract.listener import remember_listeners
 from hpl_contract.spec_loader import operations
-from hpl_contract.target import API_PREFIX, Target, TargetError
+from hpl_contract.target import Target, TargetError
 from hpl_contract.wire import SESSIONS, SYNC_AGGREGATE, mirrored_headers
 
 IMEI = re.compile(r"^[0-9]{15}$")

@@ -16,22 +16,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from hpl.paths import API_PATH as API_PREFIX
+from hpl.paths import LOGIN_PATH as M2M_PATH
+from hpl.paths import TOKEN_PATH as OAUTH_PATH
 from hpl_contract.secret import Secret, secret
+from hpl_sandbox.facts import ACCOUNTS as SANDBOX_ACCOUNTS
+from hpl_sandbox.facts import REFUSING_DEVICES, development_login
 from hpl_sandbox.testing import SandboxControl, ThreadedServer
 
-API_PREFIX = "/api/hyper-precise/v1"
-OAUTH_PATH = "/api/ts/v1/oauth2/token"
-M2M_PATH = "/api/m2m/v1/session/login"
-
-# The sandbox's development credentials (docs/sandbox-interface.md).
-SANDBOX_ACCOUNTS = ("0844021539-00001", "0844021539-00002")
-SANDBOX_ACTIVE_IMEI = "709312034493372"
-SANDBOX_REFUSING_IMEIS = {
-    "709312034493380": (403, "Device Not Certified"),
-    "709312034493381": (404, "Device inactive"),
-    "709312034493382": (409, "Service Not Purchased"),
-    "709312034493383": (500, "Device is active in several accounts"),
-}
+# The sandbox's fixed refusing devices as (status, message) of the sessions report.
+SANDBOX_REFUSING_IMEIS = {imei: (refusal.status, refusal.message) for imei, refusal in REFUSING_DEVICES.items()}
 
 HOW_TO_TARGET = (
     "Set BASE_URL to the HPL base URL (ending in /api/hyper-precise/v1) and give credentials with "
@@ -220,13 +214,13 @@ def sandbox_target(origin: str) -> Target:
     """The target of a sandbox served at `origin`, with its development credentials."""
     logins = tuple(
         Login(
-            account=account,
-            client_id=f"sandbox-client-{index}",
-            client_secret=Secret(f"sandbox-secret-{index}"),
-            username=f"sandbox-user-{index}",
-            password=Secret(f"sandbox-password-{index}"),
+            account=dev.account,
+            client_id=dev.client_id,
+            client_secret=Secret(dev.client_secret),
+            username=dev.username,
+            password=Secret(dev.password),
         )
-        for index, account in enumerate(SANDBOX_ACCOUNTS, start=1)
+        for dev in (development_login(index) for index in range(1, len(SANDBOX_ACCOUNTS) + 1))
     )
     target = Target(
         base_url=origin + API_PREFIX,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from hpl.paths import LOGIN_PATH as M2M_PATH
+from hpl.paths import TOKEN_PATH as OAUTH_PATH
 from tests.contract.mutants.rewrite import ASGIApp, Exchange, Rewrite
 
 T_AUTH = "src/hpl_contract/test_auth.py::"
@@ -58,8 +60,6 @@ def _one_more_byte(body: dict[str, Any]) -> None:
             usage["bytesTransferred"] += 1
 
 
-OAUTH_PATH = "/api/ts/v1/oauth2/token"
-M2M_PATH = "/api/m2m/v1/session/login"
 FIXED_TXID = "00000000-0000-4000-8000-000000000000"
 
 
