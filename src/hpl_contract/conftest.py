@@ -2,7 +2,8 @@
 
 Environment:
 * `BASE_URL` — check a live server instead of the embedded sandbox (see `target.py` for the rest).
-* `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox (`tests/contract/mutants/`).
+* `HPL_CONTRACT_MUTANT` — check a deliberately broken sandbox of the module `HPL_CONTRACT_MUTANTS`
+  names (in the repository `tests.contract.mutants`, set by its root conftest.py).
 * `HPL_CONTRACT_REPORT_DIR` — write the Markdown report there (`make contract` sets `reports/`).
 * `HPL_CONTRACT_STRICT=1` (or `--strict-decisions`) — against a `BASE_URL`, fail the run on a
   divergence from a decision too; without it a test that broke only decisions (`rules.py`) is

@@ -8,6 +8,7 @@ URL's origin (decision D1) unless `HPL_OAUTH_URL` / `HPL_M2M_URL` name them.
 from __future__ import annotations
 
 import base64
+import importlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -248,8 +249,14 @@ def check_reachable(target: Target) -> None:
         raise TargetError(f"cannot reach BASE_URL={target.base_url}: {error!r}. {HOW_TO_TARGET}") from error
 
 
-def build_sandbox_app(mutant: str | None = None) -> Any:
-    """The sandbox app the suite checks: the real one, or the named broken variant of it."""
+# The module whose `MUTANTS` holds the deliberately broken sandboxes: they are test code of the
+# repository (tests/contract/mutants), not part of the installed suite, so the suite names no module.
+MUTANTS_VARIABLE = "HPL_CONTRACT_MUTANTS"
+
+
+def build_sandbox_app(mutant: str | None = None, mutants: Mapping[str, Any] | None = None) -> Any:
+    """The sandbox app the suite checks: the real one, or the named broken variant of it, taken
+    from `mutants` or else from the module `$HPL_CONTRACT_MUTANTS` names."""
     from hpl_sandbox.app import create_app
     from hpl_sandbox.config import SandboxConfig
 
@@ -257,11 +264,17 @@ def build_sandbox_app(mutant: str | None = None) -> Any:
     config = SandboxConfig(callback_backoff=0.05, callback_timeout=2.0, callback_max_attempts=3)
     if mutant is None:
         return create_app(config)
-    from tests.contract.mutants import MUTANTS
-
-    if mutant not in MUTANTS:
-        raise TargetError(f"unknown mutant {mutant!r}; known: {', '.join(sorted(MUTANTS))}")
-    return MUTANTS[mutant].build(lambda: create_app(config))
+    if mutants is None:
+        registry = os.environ.get(MUTANTS_VARIABLE)
+        if not registry:
+            raise TargetError(
+                f"HPL_CONTRACT_MUTANT={mutant} needs {MUTANTS_VARIABLE}, the module whose MUTANTS holds the "
+                "broken sandboxes (the repository's conftest.py sets it)"
+            )
+        mutants = importlib.import_module(registry).MUTANTS
+    if mutant not in mutants:
+        raise TargetError(f"unknown mutant {mutant!r}; known: {', '.join(sorted(mutants))}")
+    return mutants[mutant].build(lambda: create_app(config))
 
 
 def open_target(env: Mapping[str, str]) -> tuple[Target, Callable[[], None]]:

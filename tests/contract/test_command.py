@@ -24,6 +24,7 @@ from hpl_contract import cli
 from hpl_contract.target import Target, fetch_tokens, sandbox_target
 from hpl_contract.target import build_sandbox_app as build_app
 from hpl_sandbox.testing import ThreadedServer
+from tests.contract.mutants import MUTANTS
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("BASE_URL")), reason="checks the command against sandboxes")
 
@@ -200,7 +201,7 @@ def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedRun]:
     """`hpl-contract` in a process of its own, from a directory outside the repository, against a mutant
     that breaks a documented rule, with client credentials, an M2M user and ready tokens all set, and
     tracebacks that show every local variable."""
-    server = ThreadedServer(build_app(FAILING_MUTANT))
+    server = ThreadedServer(build_app(FAILING_MUTANT, MUTANTS))
     server.start()
     try:
         target = sandbox_target(server.origin)

@@ -20,6 +20,7 @@ import pytest
 
 from hpl_contract.target import Login, fetch_tokens, sandbox_target
 from hpl_contract.target import build_sandbox_app as build_app
+from tests.contract.mutants import MUTANTS
 from tests.serving import ThreadedServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ class Served:
 @pytest.fixture
 def served(request: pytest.FixtureRequest) -> Iterator[Served]:
     """The mutant named by the test's parameter, on loopback, described as a live target."""
-    server = ThreadedServer(build_app(request.param))
+    server = ThreadedServer(build_app(request.param, MUTANTS))
     server.start()
     try:
         target = sandbox_target(server.origin)

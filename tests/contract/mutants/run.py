@@ -67,6 +67,7 @@ def run_suite(mutant: str | None, tests: tuple[str, ...], workdir: Path, quick: 
         env["HPL_CONTRACT_DELIVERY_TIMEOUT"] = QUICK_DELIVERY_TIMEOUT
     if mutant:
         env["HPL_CONTRACT_MUTANT"] = mutant
+        env["HPL_CONTRACT_MUTANTS"] = __package__ or "tests.contract.mutants"
     else:
         env.pop("HPL_CONTRACT_MUTANT", None)
     command = [
