@@ -65,13 +65,21 @@ log = logging.getLogger("hpl.client")
 
 PRODUCTION_URL = PRODUCTION_ORIGIN + API_PATH
 SANDBOX_URL = SANDBOX_ORIGIN + API_PATH
-# The sandbox's development credentials for account 0844021539-00001 (docs/sandbox-interface.md).
-SANDBOX_CREDENTIALS = Credentials(
-    client_id="sandbox-client-1",
-    client_secret="sandbox-secret-1",
-    username="sandbox-user-1",
-    password="sandbox-password-1",
-)
+
+
+def sandbox_credentials(index: int = 1) -> Credentials:
+    """The sandbox's default credentials of its development account `index` (1 or 2; see
+    docs/sandbox-interface.md). Written here once: `hpl` needs them for `sandbox=True` and does not
+    import the sandbox, whose `hpl_sandbox.facts` takes them from here."""
+    return Credentials(
+        client_id=f"sandbox-client-{index}",
+        client_secret=f"sandbox-secret-{index}",
+        username=f"sandbox-user-{index}",
+        password=f"sandbox-password-{index}",
+    )
+
+
+SANDBOX_CREDENTIALS = sandbox_credentials(1)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # The whole of one method call: requests, token fetches, retries, back-off and slow bodies.
 DEFAULT_DEADLINE = 300.0

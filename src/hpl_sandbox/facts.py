@@ -1,7 +1,8 @@
 """The sandbox's own facts, written once: its development accounts and their credentials, the
 fixed devices of the demo data and how the API refuses each, and the control plane's prefix. The
 sandbox seeds and checks with them; the tests, the contract suite and the benchmarks name them from
-here. Nothing heavy is imported, so a benchmark or a test helper can use it without Starlette.
+here. Nothing of the server is imported, so a benchmark or a test helper can use it without
+Starlette; the credentials' values are `hpl`'s (`hpl.core.sandbox_credentials`), which needs them too.
 
 The paths of the API and the token services are `hpl.paths`' (the client needs them, and `hpl`
 does not import the sandbox). docs/sandbox-interface.md states these facts for people.
@@ -10,6 +11,8 @@ does not import the sandbox). docs/sandbox-interface.md states these facts for p
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from hpl.core import sandbox_credentials
 
 ACCOUNT_1 = "0844021539-00001"
 ACCOUNT_2 = "0844021539-00002"
@@ -35,12 +38,13 @@ class DevelopmentLogin:
 
 def development_login(index: int) -> DevelopmentLogin:
     """The default credentials of development account `index` (1 or 2)."""
+    defaults = sandbox_credentials(index)
     return DevelopmentLogin(
         account=ACCOUNTS[index - 1],
-        client_id=f"sandbox-client-{index}",
-        client_secret=f"sandbox-secret-{index}",
-        username=f"sandbox-user-{index}",
-        password=f"sandbox-password-{index}",
+        client_id=defaults.client_id,
+        client_secret=defaults.client_secret,
+        username=defaults.username,
+        password=defaults.password,
     )
 
 
