@@ -115,15 +115,26 @@ def call_generated(server: FakeServer, operation: str, flavour: str, calls: int 
     try:
         if flavour == "sync":
             with client:
-                return Outcome([module.sync_detailed(client=client, **arguments) for _ in range(calls)][-1])
+                return Outcome(
+                    [_settled(server, module.sync_detailed(client=client, **arguments)) for _ in range(calls)][-1]
+                )
 
         async def run() -> Any:
             async with client:
-                return [await module.asyncio_detailed(client=client, **arguments) for _ in range(calls)][-1]
+                return [
+                    _settled(server, await module.asyncio_detailed(client=client, **arguments)) for _ in range(calls)
+                ][-1]
 
         return Outcome(asyncio.run(run()))
     except Exception as exc:
         return Outcome(error=exc)
+
+
+def _settled(server: FakeServer, value: Any) -> Any:
+    """`value`, once the server has closed what it meant to close: calls on one client are apart
+    in time, as they are in use, not racing the server's close."""
+    server.settle()
+    return value
 
 
 @dataclass
@@ -154,13 +165,13 @@ def call_hpl(server: FakeServer, operation: str, flavour: str, calls: int, optio
         if flavour == "sync":
             with hpl.Client(server.base_url, **settings) as client:
                 for _ in range(calls):
-                    outcome.value = getattr(client, operation)(**arguments)
+                    outcome.value = _settled(server, getattr(client, operation)(**arguments))
             return outcome
 
         async def run() -> None:
             async with hpl.AsyncClient(server.base_url, **settings) as client:
                 for _ in range(calls):
-                    outcome.value = await getattr(client, operation)(**arguments)
+                    outcome.value = _settled(server, await getattr(client, operation)(**arguments))
 
         asyncio.run(run())
     except BaseException as exc:

@@ -119,6 +119,9 @@ class FakeServer:
         self.origin = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self.base_url = self.origin + API_PATH
         self._lock = threading.Lock()
+        # Connections whose answer ends them and which the server has not closed yet.
+        self._ending = 0
+        self._ended = threading.Condition(self._lock)
         self._script = Script([Answer(404)])
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._accept, name="hostile-server", daemon=True)
@@ -133,6 +136,17 @@ class FakeServer:
     def api_requests(self) -> list[Seen]:
         with self._lock:
             return [seen for seen in self._script.seen if seen.path.startswith(API_PATH)]
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every connection the server means to end is closed on its side.
+
+        A keep-alive timeout closes a connection while the client is idle, so the client's next call
+        finds the close already there. Without this wait the close could instead cross the next
+        request on the wire: a different race, which httpx does not retry.
+        """
+        with self._ended:
+            if not self._ended.wait_for(lambda: self._ending == 0, timeout):
+                raise TimeoutError(f"{self._ending} connection(s) still open after {timeout} s")
 
     def close(self) -> None:
         self._stopping.set()
@@ -156,12 +170,17 @@ class FakeServer:
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         buffer = b""
+        ending = False
         try:
             while True:
                 request, buffer = _read_request(conn, buffer)
                 if request is None:
                     return
                 answer = self._answer_for(request)
+                if answer.ends_connection:
+                    ending = True
+                    with self._lock:
+                        self._ending += 1
                 if not self._write(conn, answer) or answer.ends_connection:
                     return
                 if request.headers.get("connection", "").lower() == "close":
@@ -170,6 +189,10 @@ class FakeServer:
             return
         finally:
             conn.close()
+            if ending:
+                with self._ended:
+                    self._ending -= 1
+                    self._ended.notify_all()
 
     def _answer_for(self, request: Seen) -> Answer:
         with self._lock:
