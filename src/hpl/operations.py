@@ -9,7 +9,6 @@ module only feeds them and turns each way their parsing can fail into a typed ex
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,14 +57,6 @@ from hpl_client.types import UNSET, Response, Unset
 
 T = TypeVar("T")
 
-# Everything the generated parsers raise on a body that is not what the spec promises
-# (RecursionError: JSON nested deeper than Python's parser goes).
-_PARSE_FAILURES = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
-# RFC 3339 allows lowercase `t` and `z` (section 5.6); Python's fromisoformat does not take `z`.
-_LOWERCASE_DATE_TIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
-
 
 @dataclass(frozen=True)
 class Operation(Generic[T]):
@@ -103,32 +94,6 @@ def _date_header(value: dt.datetime | None) -> str | Unset:
     return UNSET if value is None else utc(value).isoformat()
 
 
-def _upper_dates(value: Any) -> Any:
-    """`value` with every RFC 3339 date-time written with uppercase `T` and `Z`."""
-    if isinstance(value, str):
-        return value.upper() if _LOWERCASE_DATE_TIME.fullmatch(value) else value
-    if isinstance(value, list):
-        return [_upper_dates(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _upper_dates(item) for key, item in value.items()}
-    return value
-
-
-def _reparsed(response: httpx.Response, expected: type[T]) -> T | None:
-    """The answer parsed again with its dates in the form Python reads, or None if that does not help.
-
-    Only a failed parse comes here, so answers that parse as they are pay nothing for it.
-    """
-    from_dict = getattr(expected, "from_dict", None)
-    if from_dict is None or not re.search(rb"[0-9][tz]", response.content):
-        return None
-    try:
-        parsed = from_dict(_upper_dates(json.loads(response.content)))
-    except _PARSE_FAILURES:
-        return None
-    return parsed if isinstance(parsed, expected) else None
-
-
 def _parser(
     raw: RawClient, parse_response: Callable[..., Response[Any]], expected: type[T]
 ) -> Callable[[httpx.Response], T]:
@@ -142,9 +107,6 @@ def _parser(
         try:
             parsed = parse_response(client=strict, response=response).parsed
         except UnexpectedBody as exc:
-            again = _reparsed(response, expected)
-            if again is not None:
-                return again
             cause = exc.__cause__
             detail = "JSON nested too deep" if isinstance(cause, RecursionError) else f"{type(cause).__name__}: {cause}"
             raise InvalidResponseError(

@@ -557,7 +557,7 @@ def _api_cases() -> list[Case]:
             answer=json_answer(
                 200, {"id": DEVICE, "txid": TXID, "sessions": [{"startTime": _MOMENT, "endTime": _MOMENT.upper()}]}
             ),
-            generated=Parsed(200),
+            generated=Parsed(200, SessionReport, {"sessions.0.start_time": _INSTANT, "sessions.0.end_time": _INSTANT}),
             hpl=Returns(SessionReport, {"sessions.0.start_time": _INSTANT, "sessions.0.end_time": _INSTANT}),
         ),
         Case(

@@ -146,7 +146,7 @@ class AggregateSessionReportRequest:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_date_type_0 = datetime.datetime.fromisoformat(data)
+                start_date_type_0 = datetime.datetime.fromisoformat(data.upper())
 
                 return start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -163,7 +163,7 @@ class AggregateSessionReportRequest:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                end_date_type_0 = datetime.datetime.fromisoformat(data)
+                end_date_type_0 = datetime.datetime.fromisoformat(data.upper())
 
                 return end_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

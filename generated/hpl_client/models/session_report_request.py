@@ -99,7 +99,7 @@ class SessionReportRequest:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_date_type_0 = datetime.datetime.fromisoformat(data)
+                start_date_type_0 = datetime.datetime.fromisoformat(data.upper())
 
                 return start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -116,7 +116,7 @@ class SessionReportRequest:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                end_date_type_0 = datetime.datetime.fromisoformat(data)
+                end_date_type_0 = datetime.datetime.fromisoformat(data.upper())
 
                 return end_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
