@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hpl_contract import profiles
-from hpl_contract.report import DEFAULT_SEED
+from hpl_contract.report import DEFAULT_SEED, PYTEST_ARGS
 
 SUITE_DIR = Path(__file__).resolve().parent
 SUITE_INI = SUITE_DIR / "suite.ini"
@@ -194,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             _say(f"cannot run: {problem}", known)
         return CANNOT_RUN
+    # The report's reproduce line repeats the pytest options too (the suite reads them from here).
+    env[PYTEST_ARGS] = shlex.join(passthrough)
     with _environment(env):
         return _run(args, passthrough, known)
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from hpl_contract.wire import Redactor
 
 DEFAULT_SEED = 20221209
+# The pytest options given to `hpl-contract` after `--`, shell-quoted, for the reproduce line.
+PYTEST_ARGS = "HPL_CONTRACT_PYTEST_ARGS"
 
 # A failure example per (operation, check) is enough to reproduce it; more only bloat the report.
 EXAMPLES_PER_CHECK = 1
@@ -532,4 +534,7 @@ def reproduce_command(env: Mapping[str, str], *, strict: bool) -> str:
             parts += [option, operation_id]
     if strict:
         parts.append("--strict")
+    passthrough = shlex.split(env.get(PYTEST_ARGS, ""))
+    if passthrough:
+        parts += ["--", *passthrough]
     return " ".join(shlex.quote(part) for part in parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -277,6 +278,8 @@ def test_the_markdown_report_ends_with_a_command_that_reproduces_the_run(failed_
     assert last.startswith("How to reproduce")
     assert "pip install 'thingspace-hpl[contract]'" in last
     assert f"hpl-contract --base-url {failed_run.base_url} --profile ci --seed 20221209 --max-examples 3" in last
+    # The pytest options after `--` are part of the run, so they are part of the command.
+    assert f"-- -k {shlex.quote(SELECTED)} -vv --showlocals --tb=long" in last
 
 
 def test_a_failing_run_removes_every_listener_it_registered(failed_run: FailedRun) -> None:
