@@ -115,26 +115,30 @@ def call_generated(server: FakeServer, operation: str, flavour: str, calls: int 
     try:
         if flavour == "sync":
             with client:
-                return Outcome(
-                    [_settled(server, module.sync_detailed(client=client, **arguments)) for _ in range(calls)][-1]
-                )
+                value = None
+                for call in range(calls):
+                    _apart(server, call)
+                    value = module.sync_detailed(client=client, **arguments)
+                return Outcome(value)
 
         async def run() -> Any:
             async with client:
-                return [
-                    _settled(server, await module.asyncio_detailed(client=client, **arguments)) for _ in range(calls)
-                ][-1]
+                value = None
+                for call in range(calls):
+                    _apart(server, call)
+                    value = await module.asyncio_detailed(client=client, **arguments)
+                return value
 
         return Outcome(asyncio.run(run()))
     except Exception as exc:
         return Outcome(error=exc)
 
 
-def _settled(server: FakeServer, value: Any) -> Any:
-    """`value`, once the server has closed what it meant to close: calls on one client are apart
-    in time, as they are in use, not racing the server's close."""
-    server.settle()
-    return value
+def _apart(server: FakeServer, call: int) -> None:
+    """Before every call but the first, wait until the server has closed what it meant to close:
+    calls on one client are apart in time, as they are in use, not racing the server's close."""
+    if call:
+        server.settle()
 
 
 @dataclass
@@ -164,14 +168,16 @@ def call_hpl(server: FakeServer, operation: str, flavour: str, calls: int, optio
     try:
         if flavour == "sync":
             with hpl.Client(server.base_url, **settings) as client:
-                for _ in range(calls):
-                    outcome.value = _settled(server, getattr(client, operation)(**arguments))
+                for call in range(calls):
+                    _apart(server, call)
+                    outcome.value = getattr(client, operation)(**arguments)
             return outcome
 
         async def run() -> None:
             async with hpl.AsyncClient(server.base_url, **settings) as client:
-                for _ in range(calls):
-                    outcome.value = _settled(server, await getattr(client, operation)(**arguments))
+                for call in range(calls):
+                    _apart(server, call)
+                    outcome.value = await getattr(client, operation)(**arguments)
 
         asyncio.run(run())
     except BaseException as exc:
