@@ -55,14 +55,20 @@ class DailyUsageItem:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime.datetime.fromisoformat(_start_time.upper())
+            try:
+                start_time = datetime.datetime.fromisoformat(_start_time)
+            except ValueError:
+                start_time = datetime.datetime.fromisoformat(_start_time.upper())
 
         _end_time = UNSET if (_value := d.pop("endTime", None)) is None else _value
         end_time: datetime.datetime | Unset
         if isinstance(_end_time, Unset):
             end_time = UNSET
         else:
-            end_time = datetime.datetime.fromisoformat(_end_time.upper())
+            try:
+                end_time = datetime.datetime.fromisoformat(_end_time)
+            except ValueError:
+                end_time = datetime.datetime.fromisoformat(_end_time.upper())
 
         num_bytes = UNSET if (_value := d.pop("numBytes", None)) is None else _value
 

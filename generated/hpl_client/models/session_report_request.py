@@ -99,7 +99,10 @@ class SessionReportRequest:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_date_type_0 = datetime.datetime.fromisoformat(data.upper())
+                try:
+                    start_date_type_0 = datetime.datetime.fromisoformat(data)
+                except ValueError:
+                    start_date_type_0 = datetime.datetime.fromisoformat(data.upper())
 
                 return start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -116,7 +119,10 @@ class SessionReportRequest:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                end_date_type_0 = datetime.datetime.fromisoformat(data.upper())
+                try:
+                    end_date_type_0 = datetime.datetime.fromisoformat(data)
+                except ValueError:
+                    end_date_type_0 = datetime.datetime.fromisoformat(data.upper())
 
                 return end_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
