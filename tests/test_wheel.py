@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hpl_clock_shift
 import httpx
 import pytest
 
@@ -24,6 +25,7 @@ from tests.serving import free_port
 ROOT = Path(__file__).resolve().parent.parent
 REPO_SPEC = ROOT / "openapi" / "hpl-device-reports.yaml"
 VERSION = importlib.metadata.version("thingspace-hpl")
+CLOCK_SHIFT_DIR = Path(hpl_clock_shift.__file__).resolve().parent
 
 pytestmark = pytest.mark.slow
 
@@ -66,9 +68,23 @@ class Installed:
     bin: Path
     workdir: Path
 
-    def run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def env(self, **extra: str) -> dict[str, str]:
+        """A user's environment: nothing of this repository's, except the suite's clock switch, which
+        reaches every process the tests start."""
         env = {key: value for key, value in os.environ.items() if not key.startswith(("HPL_", "PYTHON", "VIRTUAL_ENV"))}
-        return subprocess.run(argv, cwd=self.workdir, capture_output=True, text=True, timeout=timeout, env=env)
+        if hpl_clock_shift.active():
+            env[hpl_clock_shift.VARIABLE] = os.environ[hpl_clock_shift.VARIABLE]
+            env["PYTHONPATH"] = str(CLOCK_SHIFT_DIR)
+        return env | extra
+
+    def run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, cwd=self.workdir, capture_output=True, text=True, timeout=timeout, env=self.env())
+
+
+def _time_machine_requirement() -> str:
+    """The pinned time-machine of requirements-dev.txt, which the clock switch needs in the fresh venv too."""
+    lines = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+    return next(line.split("#")[0].strip() for line in lines if line.startswith("time-machine=="))
 
 
 def _source_copy(into: Path) -> Path:
@@ -114,6 +130,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         "--quiet",
         "--disable-pip-version-check",
         f"{wheel}[contract]",
+        *([_time_machine_requirement()] if hpl_clock_shift.active() else []),
         timeout=300,
     )
     if install.returncode != 0 and "No matching distribution" in install.stderr + install.stdout:
@@ -132,6 +149,13 @@ def test_the_installed_sandbox_finds_the_packaged_spec(installed: Installed) -> 
     path = Path(found.stdout.strip())
     assert installed.venv in path.parents
     assert path.read_bytes() == REPO_SPEC.read_bytes()
+
+
+def test_the_installed_venv_keeps_the_suite_s_clock(installed: Installed) -> None:
+    # Under HPL_TEST_CLOCK_SHIFT the suite's clock is moved; the user's venv must be moved with it.
+    shown = installed.run(str(installed.bin / "python"), "-c", "import time; print(time.time())")
+    assert shown.returncode == 0, shown.stderr
+    assert abs(float(shown.stdout) - time.time()) < 60, shown.stderr
 
 
 def test_hpl_version_prints_the_package_version(installed: Installed) -> None:
@@ -159,6 +183,7 @@ def served(installed: Installed) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=installed.env(),
     )
     origin = f"http://127.0.0.1:{port}"
     try:
@@ -233,15 +258,14 @@ def test_a_user_script_runs_and_is_clean_under_mypy_strict(installed: Installed,
 def test_the_installed_hpl_contract_finds_the_installed_sandbox_conforming(installed: Installed, served: str) -> None:
     """The CI profile with few examples keeps this to a few tens of seconds; the suite is the installed one."""
     reports = installed.workdir / "contract-reports"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HPL_ACCOUNT": "0844021539-00001",
-        "HPL_IMEIS": "709312034493372 709312035000000",
-        "HPL_CLIENT_ID": "sandbox-client-1",
-        "HPL_CLIENT_SECRET": "sandbox-secret-1",
-        "HPL_USERNAME": "sandbox-user-1",
-        "HPL_PASSWORD": "sandbox-password-1",
-    }
+    env = installed.env(
+        HPL_ACCOUNT="0844021539-00001",
+        HPL_IMEIS="709312034493372 709312035000000",
+        HPL_CLIENT_ID="sandbox-client-1",
+        HPL_CLIENT_SECRET="sandbox-secret-1",
+        HPL_USERNAME="sandbox-user-1",
+        HPL_PASSWORD="sandbox-password-1",
+    )
     ran = subprocess.run(
         [
             *(str(installed.bin / "hpl-contract"), "--base-url", served + "/api/hyper-precise/v1"),
