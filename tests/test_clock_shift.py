@@ -52,3 +52,12 @@ def test_the_suite_itself_runs_on_the_moved_clock_when_asked() -> None:
         assert not hpl_clock_shift.active()
     else:
         assert hpl_clock_shift.active()
+
+
+def test_a_subprocess_given_an_environment_of_its_own_keeps_the_suite_s_clock() -> None:
+    # hpl_clock_shift.environment() is all such a subprocess needs; without a shift it adds nothing.
+    script = "import time; print(time.time())"
+    own = {"PATH": os.environ.get("PATH", ""), **hpl_clock_shift.environment()}
+    done = subprocess.run([sys.executable, "-c", script], env=own, capture_output=True, text=True, check=True)
+    assert abs(float(done.stdout) - time.time()) < 60
+    assert bool(hpl_clock_shift.environment()) == hpl_clock_shift.active()

@@ -25,7 +25,6 @@ from tests.serving import free_port
 ROOT = Path(__file__).resolve().parent.parent
 REPO_SPEC = ROOT / "openapi" / "hpl-device-reports.yaml"
 VERSION = importlib.metadata.version("thingspace-hpl")
-CLOCK_SHIFT_DIR = Path(hpl_clock_shift.__file__).resolve().parent
 
 pytestmark = pytest.mark.slow
 
@@ -72,10 +71,7 @@ class Installed:
         """A user's environment: nothing of this repository's, except the suite's clock switch, which
         reaches every process the tests start."""
         env = {key: value for key, value in os.environ.items() if not key.startswith(("HPL_", "PYTHON", "VIRTUAL_ENV"))}
-        if hpl_clock_shift.active():
-            env[hpl_clock_shift.VARIABLE] = os.environ[hpl_clock_shift.VARIABLE]
-            env["PYTHONPATH"] = str(CLOCK_SHIFT_DIR)
-        return env | extra
+        return env | hpl_clock_shift.environment() | extra
 
     def run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(argv, cwd=self.workdir, capture_output=True, text=True, timeout=timeout, env=self.env())
@@ -235,7 +231,7 @@ def test_a_user_script_runs_and_is_clean_under_mypy_strict(installed: Installed,
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": os.environ.get("PATH", ""), "HPL_SANDBOX_URL": served},
+        env=installed.env(HPL_SANDBOX_URL=served),
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split()[1] == VERSION

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hpl_clock_shift
 import httpx
 import pytest
 
@@ -209,6 +210,7 @@ def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedRun]:
         login = target.logins[0]
         tokens = fetch_tokens(target, login)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HPL_") and k != "BASE_URL"}
+        env.update(hpl_clock_shift.environment())
         env.update(live_env(target))
         env.update(HPL_ACCESS_TOKEN=tokens.access_token.reveal(), HPL_M2M_TOKEN=tokens.m2m_token.reveal())
         secrets = tuple(env[name] for name in cli.SECRET_VARIABLES)

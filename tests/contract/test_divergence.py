@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hpl_clock_shift
 import pytest
 
 from hpl_contract.target import Login, fetch_tokens, sandbox_target
@@ -65,6 +66,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[Served]:
         # Ready tokens fetched here, so that the test knows every secret the run could leak.
         tokens = fetch_tokens(target, login)
         env = {key: value for key, value in os.environ.items() if not key.startswith("HPL_")}
+        env.update(hpl_clock_shift.environment())
         env.update(
             # Names the mutant in the report and spares shrinking (conftest.py): only the verdict matters.
             HPL_CONTRACT_MUTANT=request.param,

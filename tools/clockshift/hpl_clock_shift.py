@@ -56,3 +56,10 @@ def activate() -> dt.timedelta | None:
 
 def active() -> bool:
     return _traveller is not None
+
+
+def environment() -> dict[str, str]:
+    """What a subprocess given an environment of its own needs to run on this process's clock."""
+    if _traveller is None:
+        return {}
+    return {VARIABLE: os.environ[VARIABLE], "PYTHONPATH": os.path.dirname(os.path.abspath(__file__))}
