@@ -221,8 +221,8 @@ class FakeServer:
                 conn.sendall(piece)
                 sent += len(piece)
             if answer.ends_connection:
-                # The FIN leaves right behind the answer, so the client sees the close before it
-                # reuses the connection.
+                # The FIN leaves right behind the answer, as a server's keep-alive close does; that the
+                # client sees it before its next call is settle()'s job, not a matter of timing.
                 conn.shutdown(socket.SHUT_WR)
             return True
         except OSError:
